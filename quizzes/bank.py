@@ -1,0 +1,145 @@
+"""The question bank as data: YAML files under quizzes/bank/, read into plain dataclasses.
+
+Both the database loader and the GIFT / Moodle XML / Aiken interchange work on these
+dataclasses, so a question has one shape everywhere. Errors name the file and line.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from serverless_lab.aws_numbers import UnknownFigure, cite
+
+BANK_DIR = Path(__file__).resolve().parent / "bank"
+
+EXAMS = ("SAA-C03", "DVA-C02")
+DOMAINS = {  # SAA-C03 domain -> share of the scored exam
+    "secure": 30,
+    "resilient": 26,
+    "performance": 24,
+    "cost": 20,
+}
+TYPES = ("single", "multi")
+# Multiple response on the exam: two correct of five options, or three of six.
+MULTI_SHAPES = {(5, 2), (6, 3)}
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool
+    why: str  # why this option is right, or why it is wrong
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    stem: str
+    options: tuple[Option, ...]
+    domain: str
+    exam: tuple[str, ...] = ("SAA-C03",)
+    patterns: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    difficulty: int = 2
+    link: str = ""
+    scenario: str = ""  # "pattern-slug/scenario-slug" for predict-then-run questions
+    source_file: str = field(default="", compare=False)
+    source_line: int = field(default=0, compare=False)
+
+    @property
+    def correct_indexes(self) -> tuple[int, ...]:
+        return tuple(i for i, o in enumerate(self.options) if o.correct)
+
+
+class BankError(ValueError):
+    """A bank file that cannot be read; the message starts with `file:line:`."""
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Records the line each mapping starts on, so errors can point at it."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def question_validate(q: Question) -> list[str]:
+    """Everything wrong with one question, as messages (empty when it is sound)."""
+    problems = []
+    if q.type not in TYPES:
+        problems.append(f"type must be one of {TYPES}, not {q.type!r}")
+    if q.domain not in DOMAINS:
+        problems.append(f"domain must be one of {tuple(DOMAINS)}, not {q.domain!r}")
+    if not set(q.exam) <= set(EXAMS) or not q.exam:
+        problems.append(f"exam must be a non-empty subset of {EXAMS}")
+    if not q.stem.strip():
+        problems.append("stem is empty")
+    correct = len(q.correct_indexes)
+    if q.type == "single" and (len(q.options) != 4 or correct != 1):
+        problems.append("a single-answer question has 4 options, exactly 1 correct")
+    if q.type == "multi" and (len(q.options), correct) not in MULTI_SHAPES:
+        problems.append("a multiple-response question has 2 correct of 5 or 3 correct of 6")
+    for n, option in enumerate(q.options, 1):
+        if not option.text.strip() or not option.why.strip():
+            problems.append(f"option {n} needs text and why")
+    if q.difficulty not in (1, 2, 3):
+        problems.append("difficulty is 1, 2 or 3")
+    return problems
+
+
+def question_from_mapping(raw: dict, *, source_file: str = "") -> Question:
+    line = raw.get("__line__", 0)
+    where = f"{source_file}:{line}"
+    try:
+        options = tuple(
+            Option(text=cite(str(o["text"])).strip(), correct=bool(o.get("correct", False)),
+                   why=cite(str(o["why"])).strip())
+            for o in raw["options"]
+        )
+        q = Question(
+            id=str(raw["id"]),
+            type=raw.get("type", "single"),
+            stem=cite(str(raw["stem"])).strip(),
+            options=options,
+            domain=raw["domain"],
+            exam=tuple(raw.get("exam", ("SAA-C03",))),
+            patterns=tuple(raw.get("patterns", ())),
+            services=tuple(raw.get("services", ())),
+            difficulty=int(raw.get("difficulty", 2)),
+            link=raw.get("link", "") or "",
+            scenario=raw.get("scenario", "") or "",
+            source_file=source_file,
+            source_line=line,
+        )
+    except KeyError as e:
+        raise BankError(f"{where}: missing field {e}") from None
+    except UnknownFigure as e:
+        raise BankError(f"{where}: {e.args[0]}") from None
+    except (TypeError, ValueError) as e:
+        raise BankError(f"{where}: {e}") from None
+    if problems := question_validate(q):
+        raise BankError(f"{where}: question {q.id}: " + "; ".join(problems))
+    return q
+
+
+def bank_read(directory: Path = BANK_DIR) -> list[Question]:
+    """Every question in every *.yaml file of the bank, in file order. Ids are unique."""
+    questions: list[Question] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        rel = path.name
+        try:
+            items = yaml.load(path.read_text(), Loader=_LineLoader) or []
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            raise BankError(f"{rel}:{mark.line + 1 if mark else 0}: {e}") from None
+        for raw in items:
+            q = question_from_mapping(raw, source_file=rel)
+            if q.id in seen:
+                raise BankError(f"{rel}:{q.source_line}: duplicate id {q.id} (first in {seen[q.id]})")
+            seen[q.id] = f"{rel}:{q.source_line}"
+            questions.append(q)
+    return questions
