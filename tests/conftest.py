@@ -9,6 +9,11 @@ import pytest
 # inside one unless told the test thread is safe, which it is (one thread per test).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Secrets the app's process holds; handler code must never see them (tests/cloud/test_containment).
+CANARY_SECRETS = {"DJANGO_SECRET_KEY": "canary-django-secret", "DATABASE_URL": "canary-db-url",
+                  "AWS_SECRET_ACCESS_KEY": "canary-app-aws-secret"}
+os.environ.update(CANARY_SECRETS)
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -31,3 +36,34 @@ def browser_type_launch_args(browser_type_launch_args):
     if path := system_chromium():
         args["executable_path"] = path
     return args
+
+
+@pytest.fixture(scope="session")
+def lab_cloud(tmp_path_factory):
+    """A real lab cloud (moto server, runtime, control API) on a free loopback port, shared by
+    the session; tests keep apart by using their own learner (their own AWS account)."""
+    from django.conf import settings
+
+    from serverless_lab.cloud.server import LabCloud
+
+    cloud = LabCloud(port=0, data_dir=tmp_path_factory.mktemp("lab")).start()
+    previous = settings.LAB_CLOUD_URL
+    settings.LAB_CLOUD_URL = cloud.url
+    yield cloud
+    settings.LAB_CLOUD_URL = previous
+    cloud.stop()
+
+
+@pytest.fixture
+def lab(lab_cloud):
+    from serverless_lab.cloud.client import LabClient
+
+    return LabClient(lab_cloud.url)
+
+
+@pytest.fixture
+def learner(request):
+    """A learner (so an AWS account) of this test's own."""
+    import re
+
+    return "t-" + re.sub(r"[^A-Za-z0-9]", "-", request.node.name)[-50:]

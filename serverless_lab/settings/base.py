@@ -78,3 +78,9 @@ LAB_CLOUD_PORT = int(os.environ.get("LAB_CLOUD_PORT", "4566"))
 LAB_CLOUD_URL = os.environ.get("LAB_CLOUD_URL", f"http://{LAB_CLOUD_HOST}:{LAB_CLOUD_PORT}")
 
 PATTERN_CATALOG_DIR = BASE_DIR / "patterns" / "catalog"
+
+# --- quizzes (issue 6) -------------------------------------------------------------------
+# The mock exam's timer, adjustable as WCAG 2.2.1 asks: QUIZ_TIMER_ENABLED=0 turns it off,
+# QUIZ_TIMER_EXTENSION=1.5 gives half as long again (a multiplier of the 130 minutes).
+QUIZ_TIMER_ENABLED = os.environ.get("QUIZ_TIMER_ENABLED", "1") != "0"
+QUIZ_TIMER_EXTENSION = float(os.environ.get("QUIZ_TIMER_EXTENSION", "1"))

@@ -1,0 +1,123 @@
+"""The pattern catalog: one folder per pattern under patterns/catalog/, read as data.
+
+A folder holds `template.yaml` (AWS SAM, the single source of truth: it deploys the pattern
+and draws its diagram), `src/` (the handlers), `pattern.yaml` (the page's teaching content)
+and `scenarios.yaml` (named runs with their expected outcomes). No Django here: the CLI, the
+web app and the tests read the same catalog.
+"""
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from serverless_lab.aws_numbers import cite
+
+CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+CONTENT_SECTIONS = ("what", "when", "when_not", "pros", "cons", "costs", "limits",
+                    "best_practices", "security", "monitoring")
+HANDLER_SUFFIXES = {".py"}
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    request: dict  # method, path, optional body (text or JSON-able) and headers
+    expect: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    slug: str
+    title: str
+    description: str
+    steps: tuple[Step, ...]
+    fresh: bool = False  # start with no warm environments, so the first invocation is cold
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # relative to the pattern folder, e.g. src/create_order.py
+    text: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    slug: str
+    folder: Path
+    title: str
+    summary: str
+    order: int
+    services: tuple[str, ...]
+    content: dict  # section -> list of paragraphs / bullet points, figures already cited
+    scenarios: dict[str, Scenario]
+    default_request: dict
+
+    @property
+    def default_scenario(self) -> Scenario:
+        return next((s for s in self.scenarios.values() if s.default),
+                    next(iter(self.scenarios.values())))
+
+    @property
+    def template_text(self) -> str:
+        return (self.folder / "template.yaml").read_text()
+
+    def handler_sources(self) -> list[SourceFile]:
+        return [SourceFile(str(p.relative_to(self.folder)), p.read_text())
+                for p in sorted((self.folder / "src").rglob("*"))
+                if p.suffix in HANDLER_SUFFIXES and "__pycache__" not in p.parts]
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise CatalogError(f"{path}: {e}") from None
+
+
+def _cited(value):
+    if isinstance(value, str):
+        return cite(value.strip())
+    if isinstance(value, list):
+        return [_cited(v) for v in value]
+    return value
+
+
+def pattern_read(folder: Path) -> Pattern:
+    meta = _read_yaml(folder / "pattern.yaml")
+    scenarios_raw = _read_yaml(folder / "scenarios.yaml")
+    scenarios = {}
+    for slug, raw in scenarios_raw.items():
+        steps = tuple(Step(name=s["name"], request=s["request"], expect=s.get("expect", {}))
+                      for s in raw.get("steps", []))
+        scenarios[slug] = Scenario(slug=slug, title=raw["title"],
+                                   description=raw.get("description", "").strip(),
+                                   steps=steps, fresh=raw.get("fresh", False),
+                                   default=raw.get("default", False))
+    if not scenarios:
+        raise CatalogError(f"{folder}: scenarios.yaml names no scenario")
+    content = {section: _cited(meta.get(section, [])) for section in CONTENT_SECTIONS}
+    return Pattern(
+        slug=folder.name, folder=folder, title=meta["title"], summary=_cited(meta["summary"]),
+        order=int(meta.get("order", 99)), services=tuple(meta.get("services", ())),
+        content=content, scenarios=scenarios,
+        default_request=meta.get("try_it", {"method": "GET", "path": "/"}),
+    )
+
+
+@cache
+def catalog(directory: Path = CATALOG_DIR) -> dict[str, Pattern]:
+    """Every pattern, in teaching order."""
+    folders = [p for p in directory.iterdir() if (p / "template.yaml").exists()]
+    patterns = sorted((pattern_read(f) for f in folders), key=lambda p: (p.order, p.slug))
+    return {p.slug: p for p in patterns}
+
+
+def pattern_get(slug: str) -> Pattern | None:
+    return catalog().get(slug)

@@ -1,0 +1,88 @@
+"""A client of the lab cloud's control API and of learners' REST APIs, over HTTP.
+
+The web app and the CLI both use this; neither reaches into the lab cloud's objects, so the
+lab cloud can run in the same process (a laptop) or in its own (a class server).
+"""
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+UNREACHABLE = "The lab cloud does not answer at {url}: start it with `python manage.py lab serve`."
+
+
+class LabCloudError(RuntimeError):
+    """The control API refused a request; the message is the lab cloud's own."""
+
+
+class LabCloudUnreachable(LabCloudError):
+    pass
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+class LabClient:
+    def __init__(self, url: str, *, timeout: float = 120.0):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, payload: dict | None = None) -> dict:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(f"{self.url}/_lab/{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as e:
+            try:
+                message = json.load(e).get("error", str(e))
+            except (json.JSONDecodeError, AttributeError):
+                message = str(e)
+            raise LabCloudError(message) from None
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            raise LabCloudUnreachable(UNREACHABLE.format(url=self.url)) from None
+
+    def healthy(self) -> bool:
+        try:
+            return self._call("GET", "health").get("ok", False)
+        except LabCloudError:
+            return False
+
+    def sandbox(self, learner: str) -> dict:
+        return self._call("POST", "sandboxes", {"learner": learner})
+
+    def deploy(self, learner: str, path: str, stack: str | None = None) -> dict:
+        return self._call("POST", "deploy", {"learner": learner, "path": path, "stack": stack})
+
+    def reset(self, learner: str) -> dict:
+        return self._call("POST", "reset", {"learner": learner})
+
+    def recycle(self, learner: str) -> dict:
+        return self._call("POST", "recycle", {"learner": learner})
+
+    def invoke(self, learner: str, stack: str, function: str, event) -> dict:
+        return self._call("POST", "invoke", {"learner": learner, "stack": stack,
+                                             "function": function, "event": event})["invocation"]
+
+    def trace(self, learner: str, since: int = 0) -> dict:
+        return self._call("GET", f"trace?learner={learner}&since={since}")
+
+    def http(self, url: str, *, method: str, body: str | None = None,
+             headers: dict | None = None) -> HttpAnswer:
+        """A request to a learner's API, as curl would send it; every status is an answer."""
+        request = urllib.request.Request(url, data=body.encode() if body else None,
+                                         method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return HttpAnswer(response.status, dict(response.headers),
+                                  response.read().decode("utf-8", "replace"))
+        except urllib.error.HTTPError as e:
+            return HttpAnswer(e.code, dict(e.headers), e.read().decode("utf-8", "replace"))
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            raise LabCloudUnreachable(UNREACHABLE.format(url=self.url)) from None

@@ -1,0 +1,124 @@
+"""The lab cloud's control API under /_lab/: JSON in, JSON out, for the web app and the CLI.
+
+Every route takes a learner; the learner's sandbox is the only account it touches.
+"""
+
+import json
+import time
+from pathlib import Path
+
+from moto.awslambda.models import lambda_backends
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import trace
+from .accounts import InvalidLearner
+from .deploy import DeployError, stack_deploy
+from .sam import TemplateError
+
+UNKNOWN_FUNCTION = "no function {function!r} in stack {stack!r}"
+NOT_A_FOLDER = "{path} is not a folder with a template.yaml"
+
+
+class ControlError(ValueError):
+    status = 400
+
+
+class ControlApi:
+    def __init__(self, cloud):
+        self.cloud = cloud
+        self.routes = Map([
+            Rule("/_lab/health", endpoint="health", methods=["GET"]),
+            Rule("/_lab/sandboxes", endpoint="sandbox", methods=["POST"]),
+            Rule("/_lab/deploy", endpoint="deploy", methods=["POST"]),
+            Rule("/_lab/reset", endpoint="reset", methods=["POST"]),
+            Rule("/_lab/invoke", endpoint="invoke", methods=["POST"]),
+            Rule("/_lab/recycle", endpoint="recycle", methods=["POST"]),
+            Rule("/_lab/trace", endpoint="trace", methods=["GET"]),
+        ])
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            endpoint, _ = self.routes.bind_to_environ(environ).match()
+            params = dict(request.args)
+            if request.method == "POST":
+                params.update(json.loads(request.get_data() or b"{}"))
+            document, status = getattr(self, endpoint)(params), 200
+        except (ControlError, DeployError, TemplateError, InvalidLearner) as e:
+            document, status = {"error": str(e)}, 400
+        except json.JSONDecodeError as e:
+            document, status = {"error": f"request body is not JSON: {e}"}, 400
+        except NotFound:
+            document, status = {"error": f"no such control route {request.path}"}, 404
+        except HTTPException as e:
+            document, status = {"error": e.description}, e.code
+        response = Response(json.dumps(document, default=str), status=status,
+                            mimetype="application/json")
+        return response(environ, start_response)
+
+    def _sandbox(self, params):
+        learner = params.get("learner")
+        if not learner:
+            raise ControlError("learner is required")
+        return self.cloud.accounts.sandbox(learner)
+
+    def health(self, params):
+        return {"ok": True, "url": self.cloud.url,
+                "environments": self.cloud.runtime.environment_count()}
+
+    def sandbox(self, params):
+        return self._sandbox(params).as_json()
+
+    def deploy(self, params):
+        sandbox = self._sandbox(params)
+        folder = Path(params.get("path", ""))
+        if not (folder.is_dir() and any((folder / n).exists()
+                                        for n in ("template.yaml", "template.yml"))):
+            raise ControlError(NOT_A_FOLDER.format(path=folder))
+        stack = params.get("stack") or folder.name
+        return stack_deploy(sandbox=sandbox, folder=folder, stack_name=stack).as_json()
+
+    def reset(self, params):
+        sandbox = self._sandbox(params)
+        started = time.perf_counter()
+        self.cloud.runtime.reap(account_id=sandbox.account_id)
+        self.cloud.accounts.reset(sandbox.account_id)
+        self.cloud.recorder.forget(sandbox.account_id)
+        return {"ok": True, "account_id": sandbox.account_id,
+                "seconds": round(time.perf_counter() - started, 3)}
+
+    def recycle(self, params):
+        """Stop the sandbox's idle environments, so the next invocations start cold (as an
+        update of a function's code or configuration does on AWS)."""
+        sandbox = self._sandbox(params)
+        return {"stopped": self.cloud.runtime.reap(account_id=sandbox.account_id)}
+
+    def invoke(self, params):
+        sandbox = self._sandbox(params)
+        stack, function = params.get("stack", ""), params.get("function", "")
+        cloudformation = sandbox.client("cloudformation")
+        try:
+            resources = cloudformation.describe_stack_resources(StackName=stack)
+        except Exception:  # noqa: BLE001 - a missing stack is the learner's error to read
+            raise ControlError(f"no stack {stack!r} in this sandbox; deploy it first") from None
+        names = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "")
+                 for r in resources["StackResources"]
+                 if r["ResourceType"] == "AWS::Lambda::Function"}
+        name = names.get(function) or (function if function in names.values() else None)
+        if name is None:
+            raise ControlError(UNKNOWN_FUNCTION.format(function=function, stack=stack))
+        fn = lambda_backends[sandbox.account_id][sandbox.region].get_function(name)
+        event = params.get("event", {})
+        self.cloud.recorder.record(sandbox.account_id, trace.DELIVERY, source="lab:invoke",
+                                   target=name, mode="sync", event=event)
+        invocation = self.cloud.invoke(fn, json.dumps(event))
+        return {"invocation": {**vars(invocation), "report": invocation.report_line}}
+
+    def trace(self, params):
+        sandbox = self._sandbox(params)
+        since = int(params.get("since", 0))
+        events = self.cloud.recorder.since(sandbox.account_id, since)
+        return {"events": events, "last_seq": self.cloud.recorder.last_seq(),
+                "quiet": self.cloud.recorder.quiet(sandbox.account_id)}

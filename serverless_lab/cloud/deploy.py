@@ -1,0 +1,244 @@
+"""Deploy a SAM folder into a learner's account: package, translate, create the stack with
+moto's CloudFormation, then apply what moto's CloudFormation skips.
+
+moto creates the RestApi only by Name and ignores its Body, Deployment and Stage, so the lab
+creates the API's resources, methods and integrations from the translated Body (as API Gateway
+imports it) and deploys the stage itself. A failed deploy deletes what it created: nothing
+half-deployed stays in the sandbox.
+"""
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .accounts import Sandbox
+from .sam import TemplateError, package_functions, template_read, translate
+
+REST_API = "AWS::ApiGateway::RestApi"
+API_DEPLOYMENT = "AWS::ApiGateway::Deployment"
+API_STAGE = "AWS::ApiGateway::Stage"
+FINGERPRINT_TAG = "lab:fingerprint"
+ANY_METHOD = "x-amazon-apigateway-any-method"
+HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
+STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+
+
+class DeployError(ValueError):
+    pass
+
+
+@dataclass
+class RestApiEndpoint:
+    logical_id: str
+    api_id: str
+    stage: str
+    url: str
+
+
+@dataclass
+class Deployment:
+    stack_name: str
+    account_id: str
+    functions: dict[str, str]  # logical id -> function name
+    apis: list[RestApiEndpoint]
+    outputs: dict[str, str]
+    resources: dict[str, dict[str, str]]  # logical id -> {type, physical_id}
+    fingerprint: str
+    reused: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str) -> Deployment:
+    """Deploy the SAM template in folder as stack_name. Deploying the same template and code
+    again keeps the stack (and its data); a changed one replaces it."""
+    if not STACK_NAME.match(stack_name):
+        raise DeployError(f"invalid stack name {stack_name!r}")
+    template = template_read(folder)
+    s3 = sandbox.client("s3")
+    bucket = f"lab-artifacts-{sandbox.account_id}"
+
+    def upload(key: str, data: bytes) -> str:
+        _ensure_bucket(s3, bucket)
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+        return f"s3://{bucket}/{key}"
+
+    cloudformation = sandbox.client("cloudformation")
+    packaged, fingerprint = package_functions(template, folder, upload=upload)
+    existing = _stack(cloudformation, stack_name)
+    if existing and _tag(existing, FINGERPRINT_TAG) == fingerprint:
+        return _describe(sandbox, stack_name, fingerprint, reused=True)
+    resources = translate(packaged, region=sandbox.region)
+    moto_template, rest_api_bodies, stages = adapt_for_moto(resources, stack_name)
+    if existing:
+        cloudformation.delete_stack(StackName=stack_name)
+    try:
+        cloudformation.create_stack(
+            StackName=stack_name, TemplateBody=json.dumps(moto_template),
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            Tags=[{"Key": FINGERPRINT_TAG, "Value": fingerprint}])
+        status = _stack(cloudformation, stack_name)
+        if not status or status["StackStatus"] != "CREATE_COMPLETE":
+            reason = status.get("StackStatusReason", "unknown reason") if status else "gone"
+            raise DeployError(f"stack {stack_name} failed: {reason}")
+        deployment = _describe(sandbox, stack_name, fingerprint, reused=False)
+        for logical_id, body in rest_api_bodies.items():
+            _apply_rest_api(sandbox, deployment, logical_id, body, stages.get(logical_id, []))
+    except (ClientError, BotoCoreError, DeployError, KeyError) as e:
+        _delete_quietly(cloudformation, stack_name)
+        if isinstance(e, DeployError):
+            raise
+        raise DeployError(f"stack {stack_name} could not be created: {e}") from None
+    return _describe(sandbox, stack_name, fingerprint, reused=False)
+
+
+def adapt_for_moto(template: dict, stack_name: str):
+    """The template moto's CloudFormation can create, plus what the lab applies itself:
+    each RestApi's Body (OpenAPI) and the stage names its Stage resources declare."""
+    adapted = json.loads(json.dumps(template))
+    resources = adapted["Resources"]
+    bodies, stages = {}, {}
+    for logical_id, resource in list(resources.items()):
+        kind, properties = resource["Type"], resource.setdefault("Properties", {})
+        if kind == REST_API:
+            if "Body" in properties:
+                bodies[logical_id] = properties.pop("Body")
+            properties.setdefault("Name", f"{stack_name}-{logical_id}")
+        elif kind == API_STAGE:
+            api = properties.get("RestApiId", {}).get("Ref")
+            stages.setdefault(api, []).append(properties.get("StageName", "Prod"))
+            del resources[logical_id]
+        elif kind == API_DEPLOYMENT:
+            del resources[logical_id]
+    for api in bodies:
+        stages.setdefault(api, ["Prod"])
+    # Nothing may depend on what was removed.
+    for resource in resources.values():
+        depends = resource.get("DependsOn")
+        if isinstance(depends, list):
+            resource["DependsOn"] = [d for d in depends if d in resources]
+        elif isinstance(depends, str) and depends not in resources:
+            del resource["DependsOn"]
+    return adapted, bodies, stages
+
+
+def _apply_rest_api(sandbox: Sandbox, deployment: Deployment, logical_id: str, body: dict,
+                    stages: list[str]) -> None:
+    apigateway = sandbox.client("apigateway")
+    api_id = deployment.resources[logical_id]["physical_id"]
+    resources = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id)["items"]}
+    variables = _substitutions(sandbox, deployment)
+    for path, operations in sorted(body.get("paths", {}).items()):
+        resource_id = _ensure_resource(apigateway, api_id, resources, path)
+        for verb, operation in operations.items():
+            if verb not in HTTP_METHODS and verb != ANY_METHOD:
+                continue
+            method = "ANY" if verb == ANY_METHOD else verb.upper()
+            apigateway.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method,
+                                  authorizationType="NONE")
+            integration = operation.get("x-amazon-apigateway-integration", {})
+            apigateway.put_integration(
+                restApiId=api_id, resourceId=resource_id, httpMethod=method,
+                type=integration.get("type", "aws_proxy").upper(),
+                integrationHttpMethod=integration.get("httpMethod", "POST"),
+                uri=_resolve(integration.get("uri", ""), variables))
+    for stage in stages:
+        apigateway.create_deployment(restApiId=api_id, stageName=stage)
+
+
+def _ensure_resource(apigateway, api_id: str, resources: dict[str, str], path: str) -> str:
+    parent = "/"
+    for part in [p for p in path.split("/") if p]:
+        current = f"{parent.rstrip('/')}/{part}"
+        if current not in resources:
+            created = apigateway.create_resource(restApiId=api_id, parentId=resources[parent],
+                                                 pathPart=part)
+            resources[current] = created["id"]
+        parent = current
+    return resources[parent]
+
+
+def _substitutions(sandbox: Sandbox, deployment: Deployment) -> dict[str, str]:
+    variables = {"AWS::Region": sandbox.region, "AWS::AccountId": sandbox.account_id,
+                 "AWS::Partition": "aws", "AWS::StackName": deployment.stack_name}
+    for logical_id, resource in deployment.resources.items():
+        variables[logical_id] = resource["physical_id"]
+        if resource["type"] == "AWS::Lambda::Function":
+            variables[f"{logical_id}.Arn"] = (f"arn:aws:lambda:{sandbox.region}:"
+                                              f"{sandbox.account_id}:function:"
+                                              f"{resource['physical_id']}")
+    return variables
+
+
+def _resolve(value, variables: dict[str, str]) -> str:
+    """Ref / Fn::Sub / Fn::GetAtt ...Arn, the intrinsics SAM writes into a RestApi Body."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Sub" in value:
+        text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+        return re.sub(r"\$\{([^}]+)\}", lambda m: variables.get(m[1], m[0]), text)
+    if "Ref" in value:
+        return variables.get(value["Ref"], "")
+    if "Fn::GetAtt" in value:
+        return variables.get(".".join(value["Fn::GetAtt"]), "")
+    raise DeployError(f"cannot resolve {value!r} in a RestApi Body")
+
+
+def _describe(sandbox: Sandbox, stack_name: str, fingerprint: str, *, reused: bool):
+    cloudformation = sandbox.client("cloudformation")
+    stack = _stack(cloudformation, stack_name) or {}
+    listed = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    resources = {r["LogicalResourceId"]: {"type": r["ResourceType"],
+                                          "physical_id": r.get("PhysicalResourceId", "")}
+                 for r in listed}
+    functions = {k: v["physical_id"] for k, v in resources.items()
+                 if v["type"] == "AWS::Lambda::Function"}
+    apis = []
+    apigateway = sandbox.client("apigateway")
+    for logical_id, resource in resources.items():
+        if resource["type"] != REST_API:
+            continue
+        api_id = resource["physical_id"]
+        for stage in apigateway.get_stages(restApiId=api_id).get("item", []):
+            url = (f"{sandbox.endpoint_url}/restapis/{api_id}/{stage['stageName']}"
+                   f"/_user_request_")
+            apis.append(RestApiEndpoint(logical_id, api_id, stage["stageName"], url))
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return Deployment(stack_name=stack_name, account_id=sandbox.account_id,
+                      functions=functions, apis=apis, outputs=outputs, resources=resources,
+                      fingerprint=fingerprint, reused=reused)
+
+
+def _stack(cloudformation, name: str) -> dict | None:
+    try:
+        stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    except ClientError:
+        return None
+    live = [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+    return live[0] if live else None
+
+
+def _tag(stack: dict, key: str) -> str | None:
+    return next((t["Value"] for t in stack.get("Tags", []) if t["Key"] == key), None)
+
+
+def _ensure_bucket(s3, bucket: str) -> None:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        s3.create_bucket(Bucket=bucket)
+
+
+def _delete_quietly(cloudformation, stack_name: str) -> None:
+    try:
+        cloudformation.delete_stack(StackName=stack_name)
+    except (ClientError, BotoCoreError):
+        pass
+
+
+__all__ = ["DeployError", "Deployment", "TemplateError", "stack_deploy"]

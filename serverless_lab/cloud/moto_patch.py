@@ -1,0 +1,73 @@
+"""Where moto meets the lab's runtime: the one private moto method the lab replaces.
+
+moto runs Lambda code only in Docker, through `LambdaFunction._invoke_lambda(self, event)
+-> (payload, errored, logs)`. Every caller goes through it (Invoke, S3, SNS and SQS deliveries,
+DynamoDB and Kinesis streams, Step Functions), so replacing it routes them all to the lab's
+runtime. It is private: moto is pinned exactly, and tests/cloud/test_moto_contract.py fails
+loudly if its signature changes.
+"""
+
+import inspect
+import json
+
+from moto.awslambda.models import LambdaFunction
+
+from .runtime.lambda_runtime import FunctionConfig, Invocation, LambdaRuntime
+
+EXPECTED_SIGNATURE = "(self, event: 'str | None' = None) -> 'tuple[str, bool, str]'"
+
+
+def function_config(fn: LambdaFunction) -> FunctionConfig:
+    return FunctionConfig(
+        account_id=fn.account_id,
+        region=fn.region,
+        function_name=fn.function_name,
+        function_arn=fn.function_arn,
+        handler=fn.handler,
+        runtime=fn.run_time or "python3.12",
+        memory_size=int(fn.memory_size),
+        timeout=float(fn.timeout),
+        role=fn.role,
+        code_zip=fn.code_bytes,
+        environment=tuple(sorted((k, str(v)) for k, v in (fn.environment_vars or {}).items())),
+    )
+
+
+def save_logs(fn: LambdaFunction, invocation: Invocation) -> None:
+    """Write the invocation's lines to /aws/lambda/<name>, one stream per environment."""
+    logs = fn.logs_backend
+    logs.ensure_log_group(invocation.log_group)
+    group = logs.groups[invocation.log_group]
+    if invocation.log_stream not in group.streams:
+        logs.create_log_stream(invocation.log_group, invocation.log_stream)
+    at = int(invocation.started_at * 1000)
+    events = [{"timestamp": at, "message": line} for line in invocation.logs.splitlines()]
+    logs.put_log_events(invocation.log_group, invocation.log_stream, events)
+
+
+def lambda_invoke(runtime: LambdaRuntime, fn: LambdaFunction, document: str) -> Invocation:
+    """Invoke a moto function in the lab's runtime and keep its logs, as AWS would."""
+    invocation = runtime.invoke(function_config(fn), document)
+    save_logs(fn, invocation)
+    return invocation
+
+
+def install(runtime: LambdaRuntime) -> None:
+    """Send every moto Lambda invocation to the lab's runtime."""
+
+    def _invoke_lambda(self: LambdaFunction, event: str | dict | None = None):
+        # moto passes a dict from Invoke and a JSON string from its event sources.
+        document = event if isinstance(event, str) else json.dumps(event or {})
+        invocation = lambda_invoke(runtime, self, document)
+        if invocation.error is not None:
+            return json.dumps(invocation.error), True, invocation.logs
+        return invocation.payload or "null", False, invocation.logs
+
+    LambdaFunction._invoke_lambda = _invoke_lambda
+
+
+def signature_matches() -> bool:
+    return str(inspect.signature(ORIGINAL_INVOKE)) == EXPECTED_SIGNATURE
+
+
+ORIGINAL_INVOKE = LambdaFunction._invoke_lambda

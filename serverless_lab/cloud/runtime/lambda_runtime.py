@@ -1,0 +1,337 @@
+"""Execution environments and invocations, as AWS Lambda runs them.
+
+An environment is a worker process forked from the zygote. It serves one invocation at a time;
+an invocation that finds no idle environment of its function gets a new one (a cold start, with
+Init). Idle environments are reaped after `idle_ttl` seconds. Timeouts and crashes kill the
+environment, and the next invocation starts cold, as on AWS.
+"""
+
+import hashlib
+import io
+import math
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import protocol
+from .spawner import Spawner
+
+IDLE_TTL_SECONDS = 600  # AWS keeps idle environments for minutes; 10 is the lab's default
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """What the runtime needs to know of a function: its configuration and code."""
+
+    account_id: str
+    region: str
+    function_name: str
+    function_arn: str
+    handler: str
+    runtime: str
+    memory_size: int
+    timeout: float
+    role: str
+    code_zip: bytes = field(repr=False)
+    environment: tuple[tuple[str, str], ...] = ()
+    version: str = "$LATEST"
+
+    @property
+    def code_sha256(self) -> str:
+        return hashlib.sha256(self.code_zip).hexdigest()
+
+    @property
+    def environment_key(self) -> tuple:
+        """Environments are reused only for the same code and configuration."""
+        return (self.function_arn, self.code_sha256, self.handler, self.memory_size,
+                self.timeout, self.environment, self.role)
+
+
+@dataclass
+class Invocation:
+    """One invocation's outcome, with the figures of AWS's REPORT line."""
+
+    request_id: str
+    function_name: str
+    account_id: str
+    cold_start: bool
+    duration_ms: float
+    billed_duration_ms: int
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None
+    payload: str | None
+    error: dict | None
+    logs: str
+    log_group: str
+    log_stream: str
+    started_at: float
+
+    @property
+    def report_line(self) -> str:
+        line = (f"REPORT RequestId: {self.request_id}\tDuration: {self.duration_ms:.2f} ms\t"
+                f"Billed Duration: {self.billed_duration_ms} ms\t"
+                f"Memory Size: {self.memory_size_mb} MB\t"
+                f"Max Memory Used: {self.max_memory_used_mb} MB")
+        if self.init_duration_ms is not None:
+            line += f"\tInit Duration: {self.init_duration_ms:.2f} ms"
+        return line
+
+
+@dataclass
+class ExecutionEnvironment:
+    pid: int
+    channel: socket.socket
+    key: tuple
+    log_stream: str
+    last_used: float = field(default_factory=time.monotonic)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.channel.close()
+
+
+def _timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def log_stream_name(version: str = "$LATEST") -> str:
+    return f"{datetime.now(UTC):%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"
+
+
+class LambdaRuntime:
+    """Runs functions' handlers. `credentials_for` maps (account, role) to the environment
+    variables of the function's credentials; `on_invocation` is told of every invocation."""
+
+    def __init__(self, *, endpoint_url: str, code_dir: Path, credentials_for, on_invocation=None,
+                 idle_ttl: float = IDLE_TTL_SECONDS):
+        self.endpoint_url = endpoint_url
+        self.code_dir = code_dir
+        self.credentials_for = credentials_for
+        self.on_invocation = on_invocation
+        self.idle_ttl = idle_ttl
+        self.spawner = Spawner()
+        self._idle: dict[tuple, list[ExecutionEnvironment]] = {}
+        self._busy: set[int] = set()
+        self._lock = threading.Lock()
+        self._code_lock = threading.Lock()
+        self._stopped = threading.Event()
+        threading.Thread(target=self._reap_idle, name="lambda-reaper", daemon=True).start()
+
+    # -- environments -------------------------------------------------------------------
+    def _task_root(self, fn: FunctionConfig) -> Path:
+        """The function's code, unpacked once per code hash (like /var/task)."""
+        root = self.code_dir / fn.code_sha256
+        with self._code_lock:
+            if not root.exists():
+                staging = root.with_name(root.name + ".tmp")
+                zipfile.ZipFile(io.BytesIO(fn.code_zip)).extractall(staging)
+                staging.rename(root)
+        return root
+
+    def _environment_variables(self, fn: FunctionConfig, log_stream: str, task_root: Path):
+        # The variables AWS sets for every Python function, then the function's own.
+        variables = {
+            "AWS_REGION": fn.region,
+            "AWS_DEFAULT_REGION": fn.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": fn.version,
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "LAMBDA_TASK_ROOT": str(task_root),
+            "LAMBDA_RUNTIME_DIR": str(task_root),
+            "_HANDLER": fn.handler,
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            **self.credentials_for(fn.account_id, fn.role, fn.function_name),
+        }
+        variables.update(dict(fn.environment))
+        return variables
+
+    def _start_environment(self, fn: FunctionConfig):
+        task_root = self._task_root(fn)
+        log_stream = log_stream_name(fn.version)
+        variables = self._environment_variables(fn, log_stream, task_root)
+        # Init Duration as AWS reports it: from creating the environment to a ready handler.
+        started = time.perf_counter()
+        pid, channel = self.spawner.fork(limits=worker_limits(fn))
+        env = ExecutionEnvironment(pid=pid, channel=channel, key=fn.environment_key,
+                                   log_stream=log_stream)
+        config = {
+            "function_name": fn.function_name,
+            "function_arn": fn.function_arn,
+            "version": fn.version,
+            "memory_size": fn.memory_size,
+            "handler": fn.handler,
+            "task_root": str(task_root),
+            "log_group_name": f"/aws/lambda/{fn.function_name}",
+            "log_stream_name": log_stream,
+            "environment": variables,
+        }
+        protocol.send(channel, {"op": "init", "config": config})
+        channel.settimeout(INIT_TIMEOUT_SECONDS)
+        try:
+            init = protocol.recv(channel)
+        except TimeoutError:
+            init = {"logs": "", "error": {
+                "errorType": "Runtime.InitTimeout", "errorMessage":
+                f"Init phase timed out after {INIT_TIMEOUT_SECONDS:.2f} seconds"}}
+        except protocol.ChannelClosed:
+            status = self.spawner.exit_status(pid) or "signal: killed"
+            init = {"logs": "", "error": {"errorType": "Runtime.ExitError",
+                                          "errorMessage": f"Runtime exited with error: {status}"}}
+        init["init_ms"] = (time.perf_counter() - started) * 1000
+        return env, init
+
+    def _acquire(self, fn: FunctionConfig):
+        with self._lock:
+            idle = self._idle.get(fn.environment_key)
+            if idle:
+                env = idle.pop()
+                self._busy.add(env.pid)
+                return env, None
+        env, init = self._start_environment(fn)
+        with self._lock:
+            self._busy.add(env.pid)
+        return env, init
+
+    def _release(self, env: ExecutionEnvironment, *, healthy: bool) -> None:
+        with self._lock:
+            self._busy.discard(env.pid)
+            if healthy and not self._stopped.is_set():
+                env.last_used = time.monotonic()
+                self._idle.setdefault(env.key, []).append(env)
+                return
+        env.kill()
+        self.spawner.forget_exit(env.pid)
+
+    def _reap_idle(self) -> None:
+        while not self._stopped.wait(min(30.0, self.idle_ttl / 2)):
+            self.reap(older_than=self.idle_ttl)
+
+    def reap(self, *, older_than: float = 0.0, account_id: str | None = None) -> int:
+        """Stop idle environments unused for `older_than` seconds (of one account, if given)."""
+        cutoff = time.monotonic() - older_than
+        doomed = []
+        with self._lock:
+            for key, envs in self._idle.items():
+                if account_id and f":{account_id}:" not in key[0]:
+                    continue
+                keep = [e for e in envs if e.last_used > cutoff]
+                doomed += [e for e in envs if e.last_used <= cutoff]
+                envs[:] = keep
+        for env in doomed:
+            env.kill()
+            self.spawner.forget_exit(env.pid)
+        return len(doomed)
+
+    def environment_count(self) -> int:
+        with self._lock:
+            return len(self._busy) + sum(len(v) for v in self._idle.values())
+
+    # -- invocations ---------------------------------------------------------------------
+    def invoke(self, fn: FunctionConfig, event: str) -> Invocation:
+        """Run fn's handler on event (a JSON document) and return what happened."""
+        request_id = str(uuid.uuid4())
+        started_at = time.time()
+        env, init = self._acquire(fn)
+        cold = init is not None
+        init_logs = init["logs"] if cold else ""
+        init_ms = init["init_ms"] if cold else None
+        if cold and init.get("error"):
+            self._release(env, healthy=False)
+            return self._finish(fn, env, request_id, started_at, cold=True, init_ms=init_ms,
+                                duration_ms=0.0, max_memory=0, payload=None,
+                                error=init["error"], logs=init_logs + _init_error_log(init))
+        deadline = time.time() + fn.timeout
+        protocol.send(env.channel, {"op": "invoke", "request_id": request_id,
+                                    "event": event, "deadline_ms": int(deadline * 1000)})
+        env.channel.settimeout(fn.timeout)
+        t0 = time.perf_counter()
+        try:
+            result = protocol.recv(env.channel)
+        except TimeoutError:
+            self._release(env, healthy=False)
+            message = f"Task timed out after {fn.timeout:.2f} seconds"
+            return self._finish(
+                fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
+                duration_ms=fn.timeout * 1000, max_memory=fn.memory_size, payload=None,
+                error={"errorMessage": f"{_timestamp()} {request_id} {message}"},
+                logs=init_logs + f"{_timestamp()} {request_id} {message}\n")
+        except protocol.ChannelClosed:
+            elapsed = (time.perf_counter() - t0) * 1000
+            self._release(env, healthy=False)
+            status = self.spawner.exit_status(env.pid) or "signal: killed"
+            message = f"Runtime exited with error: {status}"
+            return self._finish(
+                fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
+                duration_ms=elapsed, max_memory=0, payload=None,
+                error={"errorType": "Runtime.ExitError", "errorMessage": message},
+                logs=init_logs + f"RequestId: {request_id} Error: {message}\n")
+        self._release(env, healthy=True)
+        return self._finish(fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
+                            duration_ms=result["duration_ms"], max_memory=result["max_memory_mb"],
+                            payload=result["payload"], error=result["error"],
+                            logs=init_logs + result["logs"])
+
+    def _finish(self, fn, env, request_id, started_at, *, cold, init_ms, duration_ms,
+                max_memory, payload, error, logs) -> Invocation:
+        invocation = Invocation(
+            request_id=request_id, function_name=fn.function_name, account_id=fn.account_id,
+            cold_start=cold, duration_ms=round(duration_ms, 2),
+            billed_duration_ms=billed_duration(duration_ms, init_ms),
+            memory_size_mb=fn.memory_size, max_memory_used_mb=max_memory,
+            init_duration_ms=round(init_ms, 2) if init_ms is not None else None,
+            payload=payload, error=error, logs="", log_group=f"/aws/lambda/{fn.function_name}",
+            log_stream=env.log_stream, started_at=started_at,
+        )
+        invocation.logs = (f"START RequestId: {request_id} Version: {fn.version}\n{logs}"
+                           f"END RequestId: {request_id}\n{invocation.report_line}\n")
+        if self.on_invocation:
+            self.on_invocation(invocation)
+        return invocation
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.reap()
+        self.spawner.close()
+
+
+INIT_TIMEOUT_SECONDS = 10  # AWS gives the Init phase 10 seconds
+
+
+def billed_duration(duration_ms: float, init_ms: float | None) -> int:
+    """Rounded up to the millisecond. Since August 2025 AWS bills the Init phase of
+    on-demand functions too, so a cold start's billed duration includes it."""
+    return math.ceil(duration_ms + (init_ms or 0))
+
+
+def worker_limits(fn: FunctionConfig) -> dict[str, int]:
+    """Resource limits of a worker process: a runaway handler hits these, not the machine."""
+    return {
+        # CPU seconds over the environment's whole life: generous (warm environments live long),
+        # since a runaway invocation is stopped by its timeout first.
+        "RLIMIT_CPU": 3600,
+        "RLIMIT_FSIZE": 512 * 1024 * 1024,  # /tmp is 512 MB by default on AWS
+        "RLIMIT_NOFILE": 1024,
+    }
+
+
+def _init_error_log(init: dict) -> str:
+    error = init["error"]
+    return f"[ERROR] {error['errorType']}: {error['errorMessage']}\n"

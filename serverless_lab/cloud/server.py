@@ -1,0 +1,163 @@
+"""The lab cloud: moto's server on loopback, wrapped by the lab.
+
+One threaded WSGI server answers three kinds of request:
+- `/_lab/...`: the control API the web app and the CLI use (control.py);
+- `/restapis/<id>/<stage>/_user_request_/...`: learners' REST APIs (apigateway.py);
+- everything else: AWS API calls, handled by moto and recorded in the caller's trace.
+Threaded is required: handlers call back into the server while an invocation is in flight.
+"""
+
+import io
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from moto.iam.models import get_account_id_from
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from . import apigateway, moto_patch, trace, wire
+from .accounts import BOOTSTRAP, Accounts
+from .control import ControlApi
+from .runtime.lambda_runtime import LambdaRuntime
+
+DEFAULT_PORT = 4566
+MAX_RECORDED_BODY = 1 << 20
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The trace is the lab's log of requests; werkzeug's access log would only be noise."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+class LabApp:
+    """The WSGI application: the dispatch described above."""
+
+    def __init__(self, cloud: "LabCloud"):
+        self.cloud = cloud
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_lab/"):
+            return self.cloud.control(environ, start_response)
+        if found := apigateway.USER_REQUEST.match(path):
+            return self._user_request(found, environ, start_response)
+        return self._aws_call(environ, start_response)
+
+    def _user_request(self, found, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
+                   if key.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        request = apigateway.HttpRequest(
+            method=environ["REQUEST_METHOD"], path=found["path"] or "/", headers=headers,
+            query=environ.get("QUERY_STRING", ""),
+            body=environ["wsgi.input"].read(length) if length else b"",
+            source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"))
+        response = self.cloud.rest_apis.handle(api_id=found["api_id"], stage=found["stage"],
+                                               request=request)
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(response.body))))
+        start_response(f"{response.status} {_reason(response.status)}", headers)
+        return [response.body]
+
+    def _aws_call(self, environ, start_response):
+        signed = wire.signed_by(environ)
+        if signed is None or signed[0] == BOOTSTRAP["AccessKeyId"]:
+            return self.moto(environ, start_response)
+        key, service = signed
+        account_id, caller = self.cloud.caller(key)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if 0 < length <= MAX_RECORDED_BODY else b""
+        if body:
+            environ["wsgi.input"] = io.BytesIO(body)
+        event = self.cloud.recorder.record(
+            account_id, trace.API_CALL, service=service, caller=caller,
+            operation=wire.operation(environ, service, body),
+            request=wire.summary(environ, body))
+        started = time.perf_counter()
+        status = {}
+
+        def recording_start_response(status_line, headers, exc_info=None):
+            status["code"] = int(status_line.split()[0])
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            return self.moto(environ, recording_start_response)
+        finally:
+            event.update(status=status.get("code", 500),
+                         duration_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+class LabCloud:
+    """Everything the lab runs, started together and stopped together."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                 data_dir: Path | None = None, idle_ttl: float | None = None):
+        self.server = make_server(host, port, LabApp(self), threaded=True,
+                                  request_handler=QuietRequestHandler)
+        self.port = self.server.server_port
+        reach = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        self.url = f"http://{reach}:{self.port}"
+        self.data_dir = Path(data_dir or os.environ.get("LAB_DATA_DIR")
+                             or Path(tempfile.gettempdir()) / "serverless-lab")
+        self.recorder = trace.Recorder()
+        self.accounts = Accounts(endpoint_url=self.url)
+        self.runtime = LambdaRuntime(
+            endpoint_url=self.url, code_dir=self.data_dir / "functions",
+            credentials_for=self.accounts.function_credentials,
+            on_invocation=self._record_invocation,
+            **({"idle_ttl": idle_ttl} if idle_ttl else {}))
+        moto_patch.install(self.runtime)
+        self.rest_apis = apigateway.RestApiGateway(invoke=self.invoke, recorder=self.recorder)
+        self.control = ControlApi(self)
+        self._thread = None
+        self._callers: dict[str, tuple[str, str]] = {}
+
+    def start(self) -> "LabCloud":
+        (self.data_dir / "functions").mkdir(parents=True, exist_ok=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, name="lab-cloud",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.runtime.stop()
+
+    def invoke(self, fn, document: str):
+        self.recorder.begin(fn.account_id)
+        try:
+            return moto_patch.lambda_invoke(self.runtime, fn, document)
+        finally:
+            self.recorder.end(fn.account_id)
+
+    def caller(self, access_key: str) -> tuple[str, str]:
+        """(account id, who) for an access key: ours are known, others asked of moto's IAM."""
+        known = self.accounts.callers.get(access_key) or self._callers.get(access_key)
+        if known is None:
+            known = (get_account_id_from(access_key), "other")
+            self._callers[access_key] = known
+        return known
+
+    def _record_invocation(self, invocation) -> None:
+        fields = {k: v for k, v in vars(invocation).items() if k != "account_id"}
+        # Ordered by when it started, so the calls its handler made come after it.
+        self.recorder.record(invocation.account_id, trace.INVOCATION,
+                             report=invocation.report_line, at=invocation.started_at, **fields)
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

@@ -1,0 +1,63 @@
+"""The trace recorder: every hop in a sandbox, in order.
+
+Events are plain dicts (they travel as JSON to the web app and the CLI), numbered by one
+sequence across the lab cloud so a run can ask for "everything since N" in its account.
+Each account keeps a bounded history, so a busy sandbox never grows memory without limit.
+"""
+
+import itertools
+import threading
+import time
+from collections import deque
+
+HISTORY_PER_ACCOUNT = 5000
+
+# Event types. Each event has: seq, type, account_id, at (epoch seconds), and its own fields.
+API_CALL = "api_call"  # service, operation, status, duration_ms, caller, request
+HTTP = "http"  # an HTTP request to an API Gateway endpoint: method, path, status, api_id...
+DELIVERY = "delivery"  # source -> target with the event document: source, target, mode, event
+INVOCATION = "invocation"  # one Lambda invocation with the REPORT figures and logs
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+        self._events: dict[str, deque] = {}
+        self._inflight: dict[str, int] = {}
+
+    def record(self, account_id: str, type_: str, **fields) -> dict:
+        """Append an event; the returned dict may be filled in further until the hop ends."""
+        with self._lock:
+            event = {"seq": next(self._seq), "type": type_, "account_id": account_id,
+                     "at": time.time(), **fields}
+            self._events.setdefault(account_id, deque(maxlen=HISTORY_PER_ACCOUNT)).append(event)
+        return event
+
+    def last_seq(self) -> int:
+        with self._lock:
+            # itertools.count has no peek; the next number minus one is the last one handed out.
+            seq = next(self._seq)
+            self._seq = itertools.count(seq)
+            return seq - 1
+
+    def since(self, account_id: str, seq: int) -> list[dict]:
+        with self._lock:
+            return [dict(e) for e in self._events.get(account_id, ()) if e["seq"] > seq]
+
+    def begin(self, account_id: str) -> None:
+        """A hop started in the account (an invocation, an HTTP request): not quiet yet."""
+        with self._lock:
+            self._inflight[account_id] = self._inflight.get(account_id, 0) + 1
+
+    def end(self, account_id: str) -> None:
+        with self._lock:
+            self._inflight[account_id] = self._inflight.get(account_id, 1) - 1
+
+    def quiet(self, account_id: str) -> bool:
+        with self._lock:
+            return self._inflight.get(account_id, 0) <= 0
+
+    def forget(self, account_id: str) -> None:
+        with self._lock:
+            self._events.pop(account_id, None)

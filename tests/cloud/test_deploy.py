@@ -1,0 +1,66 @@
+"""Deploying SAM folders: idempotent, and a failure leaves nothing behind."""
+
+import shutil
+
+import pytest
+
+from serverless_lab.cloud.client import LabCloudError
+from tests.cloud.conftest import FUNCTIONS
+
+
+def test_deploy_creates_functions_api_and_stage(deploy, sandbox):
+    deployment = deploy("echo")
+    assert set(deployment["functions"]) == {"EchoFunction", "ProxyFunction"}
+    [api] = deployment["apis"]
+    assert api["stage"] == "Prod"
+    apigateway = sandbox.client("apigateway")
+    paths = {r["path"] for r in apigateway.get_resources(restApiId=api["api_id"])["items"]}
+    assert {"/items/{id}", "/items/special", "/files/{proxy+}"} <= paths
+    functions = sandbox.client("lambda").list_functions()["Functions"]
+    assert {f["FunctionName"] for f in functions} == set(deployment["functions"].values())
+
+
+def test_same_template_again_keeps_the_stack_and_its_data(lab, learner):
+    from patterns.catalog import pattern_get
+    from patterns.runs import run_request
+
+    pattern = pattern_get("rest-api")
+    first = run_request(client=lab, learner=learner, pattern=pattern, method="POST",
+                        path="/orders", body='{"item": "kept"}')
+    order_id = first.steps[0].response["json"]["id"]
+    again = lab.deploy(learner, str(pattern.folder), stack="rest-api")
+    assert again["reused"] is True
+    read = run_request(client=lab, learner=learner, pattern=pattern, method="GET",
+                       path=f"/orders/{order_id}")
+    assert read.steps[0].response["status"] == 200
+
+
+def test_template_that_does_not_translate_is_refused_and_leaves_nothing(
+        lab, learner, sandbox, tmp_path):
+    folder = tmp_path / "bad"
+    shutil.copytree(FUNCTIONS / "echo", folder)
+    (folder / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n"
+        "      Runtime: python3.12\n")  # no Handler
+    with pytest.raises(LabCloudError, match="template does not translate.*Handler"):
+        lab.deploy(learner, str(folder), stack="bad")
+    assert sandbox.client("cloudformation").list_stacks()["StackSummaries"] == []
+    assert sandbox.client("lambda").list_functions()["Functions"] == []
+
+
+def test_unparseable_template_and_missing_code_folder_say_where(lab, learner, tmp_path):
+    (tmp_path / "template.yaml").write_text("Resources: [unclosed")
+    with pytest.raises(LabCloudError, match=r"template\.yaml"):
+        lab.deploy(learner, str(tmp_path), stack="broken")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: nowhere/\n"
+        "      Handler: app.handler\n      Runtime: python3.12\n")
+    with pytest.raises(LabCloudError, match="Fn: CodeUri 'nowhere/' is not a folder"):
+        lab.deploy(learner, str(tmp_path), stack="broken")
+
+
+def test_folder_without_template_is_refused(lab, learner, tmp_path):
+    with pytest.raises(LabCloudError, match="is not a folder with a template.yaml"):
+        lab.deploy(learner, str(tmp_path), stack="empty")

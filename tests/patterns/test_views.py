@@ -1,0 +1,80 @@
+"""The pattern pages through Django's test client, with and without htmx."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+RUN_URL = reverse("patterns:run", args=["rest-api"])
+PAGE_URL = reverse("patterns:detail", args=["rest-api"])
+
+
+def test_index_lists_the_patterns(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b'href="/patterns/rest-api/"' in response.content
+    assert "Serverless REST API" in response.content.decode()
+
+
+def test_pattern_page_teaches_and_offers_a_run(client):
+    page = client.get(PAGE_URL).content.decode()
+    for section in ("what", "when", "diagram", "costs", "limits", "run", "handlers"):
+        assert f'id="{section}"' in page
+    assert "flowchart LR" in page  # the diagram, drawn from template.yaml
+    assert "From ServerlessRestApi (API Gateway (REST)) to CreateOrderFunction (Lambda)" in page
+    assert "create_order.py" in page and ">put_item<" in page
+    assert "29 seconds" in page  # a figure cited from content/aws_numbers.yaml
+    assert 'name="scenario" value="create-then-get"' in page
+    assert 'hx-post="/patterns/rest-api/run/"' in page
+
+
+def test_unknown_pattern_is_404(client):
+    assert client.get("/patterns/no-such-thing/").status_code == 404
+
+
+def test_htmx_run_returns_only_the_trace_fragment(client, lab_cloud):
+    response = client.post(RUN_URL, {"scenario": "create-then-get"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="trace"')
+    assert "<html" not in html
+    assert "REPORT RequestId:" in html and "Init Duration:" in html
+    assert html.count("cold start") == 2 and html.count(">warm<") == 1
+    assert "dynamodb" in html and "PutItem" in html
+    assert "passed" in html
+
+
+def test_plain_post_redirects_and_the_page_shows_the_last_run(client, lab_cloud):
+    response = client.post(RUN_URL, {"method": "POST", "path": "/orders",
+                                     "body": '{"item": "filter paper"}'})
+    assert response.status_code == 302
+    assert response["Location"] == f"{PAGE_URL}#run"
+    page = client.get(PAGE_URL).content.decode()
+    assert "filter paper" in page and "REPORT RequestId:" in page
+
+
+def test_handler_error_is_shown_with_the_502_and_the_logs(client, lab_cloud):
+    html = client.post(RUN_URL, {"scenario": "handler-error"}, HTTP_HX_REQUEST="true"
+                       ).content.decode()
+    assert "502" in html and "Internal server error" in html
+    assert "RuntimeError: Payment service unavailable" in html
+
+
+def test_bad_path_is_refused_where_the_learner_is(client, lab_cloud):
+    html = client.post(RUN_URL, {"method": "GET", "path": "orders"}, HTTP_HX_REQUEST="true"
+                       ).content.decode()
+    assert "The path starts with / (for example /orders)." in html
+    response = client.post(RUN_URL, {"method": "GET", "path": "orders"}, follow=True)
+    assert "The path starts with / (for example /orders)." in response.content.decode()
+
+
+def test_unknown_scenario_is_a_clear_error(client, lab_cloud):
+    html = client.post(RUN_URL, {"scenario": "nope"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "This pattern has no scenario &#x27;nope&#x27;." in html
+
+
+def test_lab_cloud_down_is_a_clear_error_and_the_app_keeps_serving(client, settings):
+    settings.LAB_CLOUD_URL = "http://127.0.0.1:9"
+    html = client.post(RUN_URL, {"scenario": "create-then-get"}, HTTP_HX_REQUEST="true"
+                       ).content.decode()
+    assert "The lab cloud does not answer at http://127.0.0.1:9" in html
+    assert client.get(PAGE_URL).status_code == 200
