@@ -24,10 +24,19 @@ class CatalogError(ValueError):
     pass
 
 
+STEP_KINDS = ("request", "aws", "invoke")
+
+
 @dataclass(frozen=True)
 class Step:
+    """One action of a scenario, and what should follow from it. `kind` is one of
+    request (HTTP to the pattern's API: method, path, body, headers), aws (an AWS API call
+    with the learner's credentials: service, operation, params) or invoke (a function by its
+    logical id, with an event)."""
+
     name: str
-    request: dict  # method, path, optional body (text or JSON-able) and headers
+    kind: str
+    action: dict
     expect: dict = field(default_factory=dict)
 
 
@@ -89,13 +98,21 @@ def _cited(value):
     return value
 
 
+def _step(folder: Path, scenario: str, raw: dict) -> Step:
+    kinds = [k for k in STEP_KINDS if k in raw]
+    if len(kinds) != 1:
+        raise CatalogError(f"{folder}/scenarios.yaml: {scenario}: step {raw.get('name')!r} "
+                           f"needs exactly one of {', '.join(STEP_KINDS)}")
+    return Step(name=raw["name"], kind=kinds[0], action=raw[kinds[0]],
+                expect=raw.get("expect", {}))
+
+
 def pattern_read(folder: Path) -> Pattern:
     meta = _read_yaml(folder / "pattern.yaml")
     scenarios_raw = _read_yaml(folder / "scenarios.yaml")
     scenarios = {}
     for slug, raw in scenarios_raw.items():
-        steps = tuple(Step(name=s["name"], request=s["request"], expect=s.get("expect", {}))
-                      for s in raw.get("steps", []))
+        steps = tuple(_step(folder, slug, s) for s in raw.get("steps", []))
         scenarios[slug] = Scenario(slug=slug, title=raw["title"],
                                    description=raw.get("description", "").strip(),
                                    steps=steps, fresh=raw.get("fresh", False),

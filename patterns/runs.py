@@ -8,13 +8,18 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
+from botocore.exceptions import ClientError
+
 from serverless_lab.cloud.client import LabClient, LabCloudError
+from serverless_lab.cloud.clients import client as aws_client
 
 from .catalog import Pattern, Scenario, Step
 
 QUIET_TIMEOUT_SECONDS = 10.0
-STEP_REFERENCE = re.compile(r"\{([\w-]+)\.([\w.]+)\}")
+STEP_REFERENCE = re.compile(r"(?<!\$)\{([\w-]+)\.([\w.]+)\}")
+RESOURCE_REFERENCE = re.compile(r"\$\{(\w+)\}")
 UNKNOWN_REFERENCE = "step {step!r} refers to {ref!r}, which no earlier response has"
+UNKNOWN_RESOURCE = "step {step!r} refers to {ref!r}, which the stack does not have"
 EVENT_TYPES_SHOWN = ("http", "delivery", "invocation", "api_call")
 
 
@@ -88,16 +93,17 @@ def run_scenario(*, client: LabClient, learner: str, pattern: Pattern,
     if scenario.fresh:
         client.recycle(learner)
     responses: dict[str, dict] = {}
+    sandbox = Sandbox(client.sandbox(learner), deployment)
     for step in scenario.steps:
         try:
-            request = _resolve_request(step, responses)
+            action = _resolve(step.action, responses, deployment, step.name)
         except KeyError as e:
             run.error = str(e.args[0])
             break
-        result = _send(client=client, learner=learner, deployment=deployment, name=step.name,
-                       request=request)
-        result.expectations = expectations_check(step=step, result=result,
-                                                 functions=deployment["functions"])
+        send = {"request": _send, "aws": _send_aws, "invoke": _send_invoke}[step.kind]
+        result = send(client=client, learner=learner, deployment=deployment, name=step.name,
+                      request=_normalised(step.kind, action), sandbox=sandbox)
+        result.expectations = expectations_check(step=step, result=result, sandbox=sandbox)
         run.steps.append(result)
         responses[step.name] = result.response or {}
     return _finish(run)
@@ -132,18 +138,37 @@ def _finish(run: RunTrace) -> RunTrace:
     return run
 
 
-def _resolve_request(step: Step, responses: dict[str, dict]) -> dict:
-    def value(match):
-        step_name, dotted = match[1], match[2]
-        found = responses.get(step_name, {}).get("json")
-        for key in dotted.split("."):
+def _resolve(action, responses: dict[str, dict], deployment: dict, step_name: str):
+    """The step's action with `{step.field}` (an earlier response's JSON) and `${LogicalId}`
+    (a deployed resource's physical id, as in CloudFormation's Fn::Sub) filled in."""
+
+    def earlier(match):
+        found = responses.get(match[1], {}).get("json")
+        for key in match[2].split("."):
             if not isinstance(found, dict) or key not in found:
-                raise KeyError(UNKNOWN_REFERENCE.format(step=step.name, ref=match[0]))
+                raise KeyError(UNKNOWN_REFERENCE.format(step=step_name, ref=match[0]))
             found = found[key]
         return str(found)
 
-    request = dict(step.request)
-    request["path"] = STEP_REFERENCE.sub(value, request["path"])
+    def resource(match):
+        found = deployment["resources"].get(match[1])
+        if found is None:
+            raise KeyError(UNKNOWN_RESOURCE.format(step=step_name, ref=match[0]))
+        return found["physical_id"]
+
+    if isinstance(action, str):
+        return RESOURCE_REFERENCE.sub(resource, STEP_REFERENCE.sub(earlier, action))
+    if isinstance(action, dict):
+        return {k: _resolve(v, responses, deployment, step_name) for k, v in action.items()}
+    if isinstance(action, list):
+        return [_resolve(v, responses, deployment, step_name) for v in action]
+    return action
+
+
+def _normalised(kind: str, action: dict) -> dict:
+    if kind != "request":
+        return action
+    request = dict(action)
     body = request.get("body", "")
     if not isinstance(body, str):
         body = json.dumps(body)
@@ -153,7 +178,55 @@ def _resolve_request(step: Step, responses: dict[str, dict]) -> dict:
     return request
 
 
-def _send(*, client, learner, deployment, name, request) -> StepResult:
+class Sandbox:
+    """The learner's account as boto3 sees it, for AWS steps and for checking its state."""
+
+    def __init__(self, found: dict, deployment: dict):
+        self.found = found
+        self.deployment = deployment
+
+    def client(self, service: str):
+        return aws_client(service, endpoint_url=self.found["endpoint_url"],
+                          credentials=self.found["credentials"], region=self.found["region"])
+
+    def physical_id(self, logical_id: str) -> str | None:
+        found = self.deployment["resources"].get(logical_id)
+        return found["physical_id"] if found else None
+
+
+def _send_aws(*, client, learner, deployment, name, request, sandbox) -> StepResult:
+    """An AWS API call with the learner's credentials, as their own code would make it."""
+    result = StepResult(name=name, request=dict(request))
+    mark = client.trace(learner, since=2**62)["last_seq"]
+    try:
+        answer = getattr(sandbox.client(request["service"]), request["operation"])(
+            **request.get("params", {}))
+        status = answer.pop("ResponseMetadata", {}).get("HTTPStatusCode", 200)
+        result.response = {"status": status, "json": json.loads(json.dumps(answer,
+                                                                           default=str))}
+    except ClientError as e:
+        result.response = {"status": e.response["ResponseMetadata"].get("HTTPStatusCode"),
+                           "json": {"error": e.response["Error"]}}
+    result.response["body"] = json.dumps(result.response["json"], default=str)
+    result.events = _events_until_quiet(client, learner, mark)
+    return result
+
+
+def _send_invoke(*, client, learner, deployment, name, request, sandbox) -> StepResult:
+    result = StepResult(name=name, request=dict(request))
+    mark = client.trace(learner, since=2**62)["last_seq"]
+    invocation = client.invoke(learner, deployment["stack_name"], request["function"],
+                               request.get("event", {}))
+    payload = _json_or_none(invocation["payload"]) if invocation["payload"] else None
+    result.response = {"status": 200 if invocation["error"] is None else None,
+                       "json": invocation["error"] or payload,
+                       "body": json.dumps(invocation["error"]) if invocation["error"]
+                       else invocation["payload"] or ""}
+    result.events = _events_until_quiet(client, learner, mark)
+    return result
+
+
+def _send(*, client, learner, deployment, name, request, sandbox=None) -> StepResult:
     api = deployment["apis"][0] if deployment["apis"] else None
     result = StepResult(name=name, request=dict(request))
     if api is None:
@@ -187,35 +260,96 @@ def _json_or_none(text: str):
         return None
 
 
-def expectations_check(*, step: Step, result: StepResult, functions: dict) -> list[Expectation]:
-    """Each of the step's `expect` entries, compared with what happened."""
+def expectations_check(*, step: Step, result: StepResult, sandbox: Sandbox) -> list[Expectation]:
+    """Each of the step's `expect` entries, compared with what happened: the response, the
+    invocations the step caused, and the state of the learner's sandbox afterwards."""
     checks = []
-    response = result.response or {}
-    invocations = result.invocations
-    first = invocations[0] if invocations else {}
     for check, expected in step.expect.items():
-        if check == "status":
-            actual = response.get("status")
-            passed = actual == expected
-        elif check == "body":
-            actual = response.get("json")
-            passed = isinstance(actual, dict) and all(actual.get(k) == v
-                                                      for k, v in expected.items())
-        elif check == "cold_start":
-            actual = first.get("cold_start")
-            passed = actual == expected
-        elif check == "invoked":
-            actual = [i["function_name"] for i in invocations]
-            passed = functions.get(expected) in actual
-        elif check == "error_type":
-            actual = (first.get("error") or {}).get("errorType")
-            passed = actual == expected
-        elif check == "log_contains":
-            actual = "".join(i.get("logs", "") for i in invocations)
-            passed = expected in actual
-            actual = f"{len(actual)} characters of logs"
-        else:
+        measure = CHECKS.get(check)
+        if measure is None:
             actual, passed = f"unknown check {check!r}", False
+        else:
+            actual, passed = measure(expected, result, sandbox)
         checks.append(Expectation(step=step.name, check=check, expected=expected,
                                   actual=actual, passed=passed))
     return checks
+
+
+def _first_invocation(result: StepResult) -> dict:
+    return result.invocations[0] if result.invocations else {}
+
+
+def _status(expected, result, sandbox):
+    actual = (result.response or {}).get("status")
+    return actual, actual == expected
+
+
+def _body(expected, result, sandbox):
+    actual = (result.response or {}).get("json")
+    return actual, isinstance(actual, dict) and all(actual.get(k) == v
+                                                    for k, v in expected.items())
+
+
+def _cold_start(expected, result, sandbox):
+    actual = _first_invocation(result).get("cold_start")
+    return actual, actual == expected
+
+
+def _invoked(expected, result, sandbox):
+    actual = [i["function_name"] for i in result.invocations]
+    return actual, sandbox.deployment["functions"].get(expected) in actual
+
+
+def _invocations(expected: dict, result, sandbox):
+    """{LogicalId: count}: how many times each function ran during the step."""
+    names = [i["function_name"] for i in result.invocations]
+    actual = {logical: names.count(sandbox.deployment["functions"].get(logical))
+              for logical in expected}
+    return actual, actual == expected
+
+
+def _error_type(expected, result, sandbox):
+    actual = (_first_invocation(result).get("error") or {}).get("errorType")
+    return actual, actual == expected
+
+
+def _log_contains(expected, result, sandbox):
+    logs = "".join(i.get("logs", "") for i in result.invocations)
+    return f"{len(logs)} characters of logs", expected in logs
+
+
+def _item_count(expected: dict, result, sandbox):
+    """{TableLogicalId: n}: items in each table after the step."""
+    dynamodb = sandbox.client("dynamodb")
+    actual = {logical: dynamodb.scan(TableName=sandbox.physical_id(logical),
+                                     Select="COUNT")["Count"] for logical in expected}
+    return actual, actual == expected
+
+
+def _objects(expected: dict, result, sandbox):
+    """{BucketLogicalId: [keys]}: these keys exist in each bucket after the step."""
+    s3 = sandbox.client("s3")
+    actual = {}
+    for logical, keys in expected.items():
+        listed = s3.list_objects_v2(Bucket=sandbox.physical_id(logical)).get("Contents", [])
+        present = {o["Key"] for o in listed}
+        actual[logical] = sorted(k for k in keys if k in present)
+    return actual, all(sorted(keys) == actual[b] for b, keys in expected.items())
+
+
+def _queue_depth(expected: dict, result, sandbox):
+    """{QueueLogicalId: n}: messages waiting (visible and in flight) after the step."""
+    sqs = sandbox.client("sqs")
+    actual = {}
+    for logical in expected:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=sandbox.physical_id(logical),
+            AttributeNames=["ApproximateNumberOfMessages",
+                            "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        actual[logical] = sum(int(v) for v in attributes.values())
+    return actual, actual == expected
+
+
+CHECKS = {"status": _status, "body": _body, "cold_start": _cold_start, "invoked": _invoked,
+          "invocations": _invocations, "error_type": _error_type, "log_contains": _log_contains,
+          "item_count": _item_count, "objects": _objects, "queue_depth": _queue_depth}

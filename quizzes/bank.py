@@ -139,7 +139,8 @@ def bank_read(directory: Path = BANK_DIR) -> list[Question]:
         for raw in items:
             q = question_from_mapping(raw, source_file=rel)
             if q.id in seen:
-                raise BankError(f"{rel}:{q.source_line}: duplicate id {q.id} (first in {seen[q.id]})")
+                raise BankError(
+                    f"{rel}:{q.source_line}: duplicate id {q.id} (first in {seen[q.id]})")
             seen[q.id] = f"{rel}:{q.source_line}"
             questions.append(q)
     return questions

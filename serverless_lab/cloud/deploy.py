@@ -18,6 +18,8 @@ from .accounts import Sandbox
 from .sam import TemplateError, package_functions, template_read, translate
 
 REST_API = "AWS::ApiGateway::RestApi"
+S3_BUCKET = "AWS::S3::Bucket"
+SNS_SUBSCRIPTION = "AWS::SNS::Subscription"
 API_DEPLOYMENT = "AWS::ApiGateway::Deployment"
 API_STAGE = "AWS::ApiGateway::Stage"
 FINGERPRINT_TAG = "lab:fingerprint"
@@ -74,7 +76,7 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str) -> Deployme
     if existing and _tag(existing, FINGERPRINT_TAG) == fingerprint:
         return _describe(sandbox, stack_name, fingerprint, reused=True)
     resources = translate(packaged, region=sandbox.region)
-    moto_template, rest_api_bodies, stages = adapt_for_moto(resources, stack_name)
+    moto_template, rest_api_bodies, stages, deferred = adapt_for_moto(resources, stack_name)
     if existing:
         cloudformation.delete_stack(StackName=stack_name)
     try:
@@ -89,6 +91,7 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str) -> Deployme
         deployment = _describe(sandbox, stack_name, fingerprint, reused=False)
         for logical_id, body in rest_api_bodies.items():
             _apply_rest_api(sandbox, deployment, logical_id, body, stages.get(logical_id, []))
+        _apply_deferred(sandbox, deployment, deferred)
     except (ClientError, BotoCoreError, DeployError, KeyError) as e:
         _delete_quietly(cloudformation, stack_name)
         if isinstance(e, DeployError):
@@ -103,6 +106,7 @@ def adapt_for_moto(template: dict, stack_name: str):
     adapted = json.loads(json.dumps(template))
     resources = adapted["Resources"]
     bodies, stages = {}, {}
+    deferred = {"notifications": {}, "subscriptions": {}}
     for logical_id, resource in list(resources.items()):
         kind, properties = resource["Type"], resource.setdefault("Properties", {})
         if kind == REST_API:
@@ -115,6 +119,11 @@ def adapt_for_moto(template: dict, stack_name: str):
             del resources[logical_id]
         elif kind == API_DEPLOYMENT:
             del resources[logical_id]
+        elif kind == S3_BUCKET and "NotificationConfiguration" in properties:
+            deferred["notifications"][logical_id] = properties.pop("NotificationConfiguration")
+        elif kind == SNS_SUBSCRIPTION:
+            deferred["subscriptions"][logical_id] = properties
+            del resources[logical_id]
     for api in bodies:
         stages.setdefault(api, ["Prod"])
     # Nothing may depend on what was removed.
@@ -124,7 +133,58 @@ def adapt_for_moto(template: dict, stack_name: str):
             resource["DependsOn"] = [d for d in depends if d in resources]
         elif isinstance(depends, str) and depends not in resources:
             del resource["DependsOn"]
-    return adapted, bodies, stages
+    return adapted, bodies, stages, deferred
+
+
+def _apply_deferred(sandbox: Sandbox, deployment: Deployment, deferred: dict) -> None:
+    """S3 notifications and SNS subscriptions, which moto's CloudFormation skips."""
+    variables = _substitutions(sandbox, deployment)
+    s3 = sandbox.client("s3")
+    for logical_id, notification in deferred["notifications"].items():
+        bucket = deployment.resources[logical_id]["physical_id"]
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration=_notification_api_form(
+                _resolve_all(notification, variables)))
+    sns = sandbox.client("sns")
+    for properties in deferred["subscriptions"].values():
+        resolved = _resolve_all(properties, variables)
+        attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v).lower()
+                          if isinstance(v, bool) else str(v))
+                      for k, v in resolved.items()
+                      if k in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope",
+                               "RedrivePolicy")}
+        sns.subscribe(TopicArn=resolved["TopicArn"], Protocol=resolved["Protocol"],
+                      Endpoint=resolved["Endpoint"], Attributes=attributes)
+
+
+def _notification_api_form(notification: dict) -> dict:
+    """CloudFormation's NotificationConfiguration in the S3 API's shape."""
+    kinds = (("LambdaConfigurations", "LambdaFunctionConfigurations", "Function",
+              "LambdaFunctionArn"),
+             ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
+             ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"))
+    api = {}
+    for cfn_key, api_key, cfn_target, api_target in kinds:
+        for entry in notification.get(cfn_key, []):
+            rules = entry.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+            config = {api_target: entry[cfn_target], "Events": [entry["Event"]]}
+            if rules:
+                config["Filter"] = {"Key": {"FilterRules": rules}}
+            api.setdefault(api_key, []).append(config)
+    if notification.get("EventBridgeConfiguration") is not None:
+        api["EventBridgeConfiguration"] = {}
+    return api
+
+
+def _resolve_all(value, variables: dict[str, str]):
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in (
+            "Ref", "Fn::GetAtt", "Fn::Sub"):
+        return _resolve(value, variables)
+    if isinstance(value, dict):
+        return {k: _resolve_all(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_all(v, variables) for v in value]
+    return value
 
 
 def _apply_rest_api(sandbox: Sandbox, deployment: Deployment, logical_id: str, body: dict,
@@ -168,11 +228,26 @@ def _substitutions(sandbox: Sandbox, deployment: Deployment) -> dict[str, str]:
                  "AWS::Partition": "aws", "AWS::StackName": deployment.stack_name}
     for logical_id, resource in deployment.resources.items():
         variables[logical_id] = resource["physical_id"]
-        if resource["type"] == "AWS::Lambda::Function":
-            variables[f"{logical_id}.Arn"] = (f"arn:aws:lambda:{sandbox.region}:"
-                                              f"{sandbox.account_id}:function:"
-                                              f"{resource['physical_id']}")
+        arn = resource_arn(resource["type"], resource["physical_id"], region=sandbox.region,
+                           account_id=sandbox.account_id)
+        if arn:
+            variables[f"{logical_id}.Arn"] = arn
     return variables
+
+
+def resource_arn(kind: str, physical_id: str, *, region: str, account_id: str) -> str | None:
+    """Fn::GetAtt X.Arn from a resource's physical id, for the kinds the patterns use."""
+    where = f"{region}:{account_id}"
+    return {
+        "AWS::Lambda::Function": f"arn:aws:lambda:{where}:function:{physical_id}",
+        "AWS::SQS::Queue": f"arn:aws:sqs:{where}:{physical_id.rsplit('/', 1)[-1]}",
+        "AWS::SNS::Topic": physical_id,
+        "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{where}:table/{physical_id}",
+        "AWS::S3::Bucket": f"arn:aws:s3:::{physical_id}",
+        "AWS::Kinesis::Stream": f"arn:aws:kinesis:{where}:stream/{physical_id}",
+        "AWS::StepFunctions::StateMachine": physical_id,
+        "AWS::IAM::Role": f"arn:aws:iam::{account_id}:role/{physical_id}",
+    }.get(kind)
 
 
 def _resolve(value, variables: dict[str, str]) -> str:
@@ -185,7 +260,8 @@ def _resolve(value, variables: dict[str, str]) -> str:
     if "Ref" in value:
         return variables.get(value["Ref"], "")
     if "Fn::GetAtt" in value:
-        return variables.get(".".join(value["Fn::GetAtt"]), "")
+        target = value["Fn::GetAtt"]
+        return variables.get(".".join(target) if isinstance(target, list) else target, "")
     raise DeployError(f"cannot resolve {value!r} in a RestApi Body")
 
 

@@ -52,13 +52,13 @@ def lambda_invoke(runtime: LambdaRuntime, fn: LambdaFunction, document: str) -> 
     return invocation
 
 
-def install(runtime: LambdaRuntime) -> None:
-    """Send every moto Lambda invocation to the lab's runtime."""
+def install(invoke) -> None:
+    """Send every moto Lambda invocation to `invoke(function, event_json) -> Invocation`."""
 
     def _invoke_lambda(self: LambdaFunction, event: str | dict | None = None):
         # moto passes a dict from Invoke and a JSON string from its event sources.
         document = event if isinstance(event, str) else json.dumps(event or {})
-        invocation = lambda_invoke(runtime, self, document)
+        invocation = invoke(self, document)
         if invocation.error is not None:
             return json.dumps(invocation.error), True, invocation.logs
         return invocation.payload or "null", False, invocation.logs

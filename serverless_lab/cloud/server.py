@@ -8,6 +8,7 @@ Threaded is required: handlers call back into the server while an invocation is 
 """
 
 import io
+import json
 import os
 import tempfile
 import threading
@@ -24,6 +25,10 @@ from .control import ControlApi
 from .runtime.lambda_runtime import LambdaRuntime
 
 DEFAULT_PORT = 4566
+# How AWS hands each source's events to Lambda: pushed as an asynchronous invocation, or
+# polled by an event source mapping that then invokes synchronously.
+DELIVERY_MODES = {"aws:s3": "async", "aws:sns": "async", "aws:events": "async",
+                  "aws:sqs": "poll", "aws:kinesis": "poll", "aws:dynamodb": "poll"}
 MAX_RECORDED_BODY = 1 << 20
 
 
@@ -114,7 +119,7 @@ class LabCloud:
             credentials_for=self.accounts.function_credentials,
             on_invocation=self._record_invocation,
             **({"idle_ttl": idle_ttl} if idle_ttl else {}))
-        moto_patch.install(self.runtime)
+        moto_patch.install(self.invoke_from_moto)
         self.rest_apis = apigateway.RestApiGateway(invoke=self.invoke, recorder=self.recorder)
         self.control = ControlApi(self)
         self._thread = None
@@ -139,6 +144,17 @@ class LabCloud:
         finally:
             self.recorder.end(fn.account_id)
 
+    def invoke_from_moto(self, fn, document: str):
+        """An invocation moto started: a direct Invoke, or an event source's delivery, which
+        the trace shows as a hop from that source."""
+        source = event_source(document)
+        if source:
+            records = json.loads(document).get("Records") or [None]
+            self.recorder.record(fn.account_id, trace.DELIVERY, source=source,
+                                 target=fn.function_name, mode=DELIVERY_MODES.get(source, "async"),
+                                 batch_size=len(records), event=json.loads(document))
+        return self.invoke(fn, document)
+
     def caller(self, access_key: str) -> tuple[str, str]:
         """(account id, who) for an access key: ours are known, others asked of moto's IAM."""
         known = self.accounts.callers.get(access_key) or self._callers.get(access_key)
@@ -152,6 +168,22 @@ class LabCloud:
         # Ordered by when it started, so the calls its handler made come after it.
         self.recorder.record(invocation.account_id, trace.INVOCATION,
                              report=invocation.report_line, at=invocation.started_at, **fields)
+
+
+def event_source(document: str) -> str | None:
+    """The AWS source of an event document (`aws:s3`, `aws:sqs`...), or None if it has none."""
+    try:
+        event = json.loads(document)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        return records[0].get("eventSource") or records[0].get("EventSource")
+    if "detail-type" in event:
+        return "aws:events"
+    return None
 
 
 def _reason(status: int) -> str:

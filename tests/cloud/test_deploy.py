@@ -1,6 +1,7 @@
 """Deploying SAM folders: idempotent, and a failure leaves nothing behind."""
 
 import shutil
+from urllib.parse import unquote
 
 import pytest
 
@@ -64,3 +65,26 @@ def test_unparseable_template_and_missing_code_folder_say_where(lab, learner, tm
 def test_folder_without_template_is_refused(lab, learner, tmp_path):
     with pytest.raises(LabCloudError, match="is not a folder with a template.yaml"):
         lab.deploy(learner, str(tmp_path), stack="empty")
+
+
+def test_s3_notifications_and_sns_subscriptions_are_applied_and_deliver(lab, learner, deploy,
+                                                                        sandbox):
+    deployment = deploy("events")
+    resources = deployment["resources"]
+    bucket = resources["Uploads"]["physical_id"]
+    s3 = sandbox.client("s3")
+    configured = s3.get_bucket_notification_configuration(Bucket=bucket)
+    [lambda_config] = configured["LambdaFunctionConfigurations"]
+    assert lambda_config["Filter"]["Key"]["FilterRules"] == [{"Name": "suffix", "Value": ".csv"}]
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    s3.put_object(Bucket=bucket, Key="in/orders.csv", Body=b"a,b\n")
+    s3.put_object(Bucket=bucket, Key="in/photo.png", Body=b"png")  # filtered out
+    sandbox.client("sns").publish(TopicArn=resources["Alerts"]["physical_id"], Message="hi")
+    table = resources["Seen"]["physical_id"]
+    items = sandbox.client("dynamodb").scan(TableName=table)["Items"]
+    assert sorted(i["source"]["S"] for i in items) == ["aws:s3", "aws:sns"]
+    deliveries = [e for e in lab.trace(learner, since=mark)["events"] if e["type"] == "delivery"]
+    assert [(d["source"], d["mode"], d["batch_size"]) for d in deliveries] == [
+        ("aws:s3", "async", 1), ("aws:sns", "async", 1)]
+    # S3 event keys are URL-encoded (moto also encodes "/", which AWS leaves as it is).
+    assert unquote(deliveries[0]["event"]["Records"][0]["s3"]["object"]["key"]) == "in/orders.csv"
