@@ -81,3 +81,9 @@ def test_without_a_running_lab_cloud_the_cli_starts_its_own(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ok"] is True
     assert "started one in this process" in result.stderr
+
+
+def test_runserver_is_the_labs_own_which_starts_the_lab_cloud():
+    from django.core.management import get_commands
+
+    assert get_commands()["runserver"] == "patterns"

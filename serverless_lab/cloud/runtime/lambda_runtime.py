@@ -257,7 +257,8 @@ class LambdaRuntime:
             self._release(env, healthy=False)
             return self._finish(fn, env, request_id, started_at, cold=True, init_ms=init_ms,
                                 duration_ms=0.0, max_memory=0, payload=None,
-                                error=init["error"], logs=init_logs + _init_error_log(init))
+                                error=init["error"], logs=_init_error_log(init),
+                                init_logs=init_logs)
         deadline = time.time() + fn.timeout
         protocol.send(env.channel, {"op": "invoke", "request_id": request_id,
                                     "event": event, "deadline_ms": int(deadline * 1000)})
@@ -272,7 +273,7 @@ class LambdaRuntime:
                 fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
                 duration_ms=fn.timeout * 1000, max_memory=fn.memory_size, payload=None,
                 error={"errorMessage": f"{_timestamp()} {request_id} {message}"},
-                logs=init_logs + f"{_timestamp()} {request_id} {message}\n")
+                logs=f"{_timestamp()} {request_id} {message}\n", init_logs=init_logs)
         except protocol.ChannelClosed:
             elapsed = (time.perf_counter() - t0) * 1000
             self._release(env, healthy=False)
@@ -282,15 +283,15 @@ class LambdaRuntime:
                 fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
                 duration_ms=elapsed, max_memory=0, payload=None,
                 error={"errorType": "Runtime.ExitError", "errorMessage": message},
-                logs=init_logs + f"RequestId: {request_id} Error: {message}\n")
+                logs=f"RequestId: {request_id} Error: {message}\n", init_logs=init_logs)
         self._release(env, healthy=True)
         return self._finish(fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
                             duration_ms=result["duration_ms"], max_memory=result["max_memory_mb"],
                             payload=result["payload"], error=result["error"],
-                            logs=init_logs + result["logs"])
+                            logs=result["logs"], init_logs=init_logs)
 
     def _finish(self, fn, env, request_id, started_at, *, cold, init_ms, duration_ms,
-                max_memory, payload, error, logs) -> Invocation:
+                max_memory, payload, error, logs, init_logs="") -> Invocation:
         invocation = Invocation(
             request_id=request_id, function_name=fn.function_name, account_id=fn.account_id,
             cold_start=cold, duration_ms=round(duration_ms, 2),
@@ -300,7 +301,8 @@ class LambdaRuntime:
             payload=payload, error=error, logs="", log_group=f"/aws/lambda/{fn.function_name}",
             log_stream=env.log_stream, started_at=started_at,
         )
-        invocation.logs = (f"START RequestId: {request_id} Version: {fn.version}\n{logs}"
+        # What the Init phase printed comes first, before START, as in AWS's log stream.
+        invocation.logs = (f"{init_logs}START RequestId: {request_id} Version: {fn.version}\n{logs}"
                            f"END RequestId: {request_id}\n{invocation.report_line}\n")
         if self.on_invocation:
             self.on_invocation(invocation)
