@@ -70,7 +70,7 @@ class Accounts:
             while (account := account_id_for(learner, salt)) in self._owners:
                 salt += 1
             self._owners[account] = learner
-        credentials = self._assume(account, LEARNER_ROLE, session_name=learner[:64])
+        credentials = self._assume(account, LEARNER_ROLE, session_name=f"learner-{learner}")
         sandbox = Sandbox(learner=learner, account_id=account, region=REGION,
                           endpoint_url=self.endpoint_url, credentials=credentials)
         with self._lock:
@@ -105,7 +105,8 @@ class Accounts:
     def _assume(self, account_id: str, role_name: str, *, session_name: str) -> dict:
         sts = client("sts", endpoint_url=self.endpoint_url, credentials=BOOTSTRAP)
         response = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{role_name}",
-                                   RoleSessionName=re.sub(r"[^\w+=,.@-]", "-", session_name),
+                                   RoleSessionName=re.sub(r"[^\w+=,.@-]", "-",
+                                                          session_name)[:64],
                                    DurationSeconds=43200)
         credentials = response["Credentials"]
         return {k: credentials[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")}

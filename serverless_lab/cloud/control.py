@@ -4,6 +4,7 @@ Every route takes a learner; the learner's sandbox is the only account it touche
 """
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .accounts import InvalidLearner
 from .deploy import DeployError, stack_deploy
 from .sam import TemplateError
 
+logger = logging.getLogger(__name__)
 UNKNOWN_FUNCTION = "no function {function!r} in stack {stack!r}"
 NOT_A_FOLDER = "{path} is not a folder with a template.yaml"
 
@@ -54,6 +56,9 @@ class ControlApi:
             document, status = {"error": f"no such control route {request.path}"}, 404
         except HTTPException as e:
             document, status = {"error": e.description}, e.code
+        except Exception as e:  # noqa: BLE001 - the caller gets a JSON answer, never HTML
+            logger.exception("control route %s failed", request.path)
+            document, status = {"error": f"the lab cloud failed: {type(e).__name__}: {e}"}, 500
         response = Response(json.dumps(document, default=str), status=status,
                             mimetype="application/json")
         return response(environ, start_response)

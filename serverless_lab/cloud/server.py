@@ -33,7 +33,10 @@ MAX_RECORDED_BODY = 1 << 20
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """The trace is the lab's log of requests; werkzeug's access log would only be noise."""
+    """The trace is the lab's log of requests; werkzeug's access log would only be noise.
+    HTTP/1.1 keeps connections alive, so a warm handler's SDK calls reuse theirs."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, *args, **kwargs):
         pass
@@ -118,6 +121,8 @@ class LabCloud:
             endpoint_url=self.url, code_dir=self.data_dir / "functions",
             credentials_for=self.accounts.function_credentials,
             on_invocation=self._record_invocation,
+            warmup_credentials={"aws_access_key_id": BOOTSTRAP["AccessKeyId"],
+                                "aws_secret_access_key": BOOTSTRAP["SecretAccessKey"]},
             **({"idle_ttl": idle_ttl} if idle_ttl else {}))
         moto_patch.install(self.invoke_from_moto)
         self.rest_apis = apigateway.RestApiGateway(invoke=self.invoke, recorder=self.recorder)

@@ -56,6 +56,10 @@ class Command(BaseCommand):
         reset = commands.add_parser("reset", help="empty a learner's sandbox")
         reset.add_argument("--learner", default=DEFAULT_LEARNER)
 
+        bench = commands.add_parser("bench", help="measure the lab's speed (see bench/)")
+        bench.add_argument("--samples", type=int, default=30)
+        bench.add_argument("--json", action="store_true")
+
         serve = commands.add_parser("serve", help="run the lab cloud in the foreground")
         serve.add_argument("--host", default=settings.LAB_CLOUD_HOST)
         serve.add_argument("--port", type=int, default=settings.LAB_CLOUD_PORT)
@@ -65,6 +69,8 @@ class Command(BaseCommand):
             return self.list(options)
         if command == "serve":
             return self.serve(options)
+        if command == "bench":
+            return self.bench(options)
         client = lab_cloud_ensure(port=0)
         if client.url.rstrip("/") != settings.LAB_CLOUD_URL.rstrip("/"):
             self.stderr.write(f"(no lab cloud at {settings.LAB_CLOUD_URL}: started one in this "
@@ -152,6 +158,17 @@ class Command(BaseCommand):
     def reset(self, client, options):
         result = client.reset(options["learner"])
         self.stdout.write(f"Reset account {result['account_id']} in {result['seconds']} s")
+
+    def bench(self, options):
+        from bench.lab_bench import run
+
+        figures = run(samples=max(3, options["samples"]))
+        text = "\n".join(f"{k:<28} {v}" for k, v in figures.items() if k not in ("goals",
+                                                                                "machine"))
+        text += "\n" + "\n".join(
+            f"goal {name:<24} {'met' if goal['met'] else 'NOT MET'} {goal}"
+            for name, goal in figures["goals"].items())
+        self._emit(figures, options["json"], text)
 
     def serve(self, options):
         from serverless_lab.cloud.server import LabCloud

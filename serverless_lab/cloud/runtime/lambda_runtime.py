@@ -114,13 +114,13 @@ class LambdaRuntime:
     variables of the function's credentials; `on_invocation` is told of every invocation."""
 
     def __init__(self, *, endpoint_url: str, code_dir: Path, credentials_for, on_invocation=None,
-                 idle_ttl: float = IDLE_TTL_SECONDS):
+                 idle_ttl: float = IDLE_TTL_SECONDS, warmup_credentials: dict | None = None):
         self.endpoint_url = endpoint_url
         self.code_dir = code_dir
         self.credentials_for = credentials_for
         self.on_invocation = on_invocation
         self.idle_ttl = idle_ttl
-        self.spawner = Spawner()
+        self.spawner = Spawner(endpoint_url=endpoint_url, warmup_credentials=warmup_credentials)
         self._idle: dict[tuple, list[ExecutionEnvironment]] = {}
         self._busy: set[int] = set()
         self._lock = threading.Lock()

@@ -19,13 +19,18 @@ class SpawnerError(RuntimeError):
 
 
 class Spawner:
-    def __init__(self) -> None:
+    def __init__(self, *, endpoint_url: str | None = None,
+                 warmup_credentials: dict | None = None) -> None:
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {k: os.environ[k] for k in INHERITED_VARIABLES if k in os.environ}
         env["PYTHONPATH"] = str(PROJECT_ROOT)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        command = [sys.executable, "-m", "serverless_lab.cloud.runtime.zygote",
+                   str(theirs.fileno())]
+        if endpoint_url and warmup_credentials:
+            command += [endpoint_url, json.dumps(warmup_credentials)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "serverless_lab.cloud.runtime.zygote", str(theirs.fileno())],
+            command,
             pass_fds=[theirs.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL,
         )
         theirs.close()

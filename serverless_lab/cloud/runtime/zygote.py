@@ -11,6 +11,8 @@ each child's exit status, so the lab can say `Runtime exited with error: signal:
 AWS does.
 """
 
+import gc
+import importlib
 import json
 import os
 import resource
@@ -25,7 +27,13 @@ WARM_SERVICES = ("dynamodb", "s3", "sqs", "sns", "events", "kinesis", "stepfunct
                  "lambda", "logs", "apigateway", "firehose", "scheduler", "sts")
 
 
+# Modules handlers commonly import, loaded once here so every child shares them.
+PRELOADED_MODULES = ("decimal", "json", "logging", "urllib.request", "uuid", "zipfile", "csv",
+                     "datetime", "base64", "hashlib", "re", "boto3.dynamodb.conditions")
+
+
 def prewarm() -> None:
+    """Import and parse everything a typical handler's Init would, once, for every child."""
     import boto3
 
     session = boto3.Session(region_name="us-east-1", aws_access_key_id="prewarm",
@@ -35,7 +43,31 @@ def prewarm() -> None:
     for service in ("dynamodb", "s3", "sqs", "sns"):
         session.resource(service, endpoint_url="http://127.0.0.1:1")
     environment.WARM_LOADER = session._session.get_component("data_loader")
-    import decimal  # noqa: E401, F401
+    for name in PRELOADED_MODULES:
+        importlib.import_module(name)
+
+
+def prewarm_requests(endpoint_url: str, credentials: dict) -> None:
+    """One real request per common service, through a client and a resource: botocore
+    imports and builds much of its request path (signing, endpoint rules, HTTP, parsing)
+    lazily on the first call, which would otherwise be paid by every cold start."""
+    import boto3
+
+    session = boto3.Session(region_name="us-east-1", **credentials)
+    calls = (("dynamodb", "list_tables"), ("s3", "list_buckets"), ("sqs", "list_queues"),
+             ("sns", "list_topics"))
+    for service, operation in calls:
+        client = session.client(service, endpoint_url=endpoint_url)
+        try:
+            getattr(client, operation)()
+        except Exception:  # noqa: BLE001 - only the code paths matter, not the answer
+            pass
+        client.close()
+    table = session.resource("dynamodb", endpoint_url=endpoint_url).Table("lab-prewarm")
+    try:
+        table.put_item(Item={"id": "prewarm"})
+    except Exception:  # noqa: BLE001 - the table does not exist; the error path is warmed too
+        pass
 
 
 def _reply(control: socket.socket, message: dict) -> None:
@@ -93,6 +125,14 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     prewarm()
     _reply(control, {"ready": os.getpid()})
+    # The lab cloud's server answers only once the lab has heard "ready": warm up after it.
+    # Fork requests wait in the control socket meanwhile.
+    if len(sys.argv) > 2:
+        prewarm_requests(sys.argv[2], json.loads(sys.argv[3]))
+    # Everything loaded so far is shared with every child: keep the collector from touching
+    # (and so copying) those pages in each child.
+    gc.collect()
+    gc.freeze()
     serve(control)
 
 
