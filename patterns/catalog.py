@@ -6,6 +6,7 @@ and `scenarios.yaml` (named runs with their expected outcomes). No Django here: 
 web app and the tests read the same catalog.
 """
 
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,9 @@ import yaml
 from serverless_lab.aws_numbers import cite
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+# Patterns a learner or instructor brought with `lab import`: their data, not the lab's.
+IMPORTS_DIR = Path(os.environ.get("LAB_IMPORTS_DIR")
+                   or Path(__file__).resolve().parent.parent / ".lab" / "imported")
 CONTENT_SECTIONS = ("what", "when", "when_not", "pros", "cons", "costs", "limits",
                     "best_practices", "security", "monitoring")
 HANDLER_SUFFIXES = {".py"}
@@ -24,15 +28,17 @@ class CatalogError(ValueError):
     pass
 
 
-STEP_KINDS = ("request", "aws", "invoke")
+STEP_KINDS = ("request", "aws", "invoke", "clock", "websocket")
 
 
 @dataclass(frozen=True)
 class Step:
     """One action of a scenario, and what should follow from it. `kind` is one of
     request (HTTP to the pattern's API: method, path, body, headers), aws (an AWS API call
-    with the learner's credentials: service, operation, params) or invoke (a function by its
-    logical id, with an event)."""
+    with the learner's credentials: service, operation, params), invoke (a function by its
+    logical id, with an event), clock (fast-forward the sandbox's lab clock: advance, e.g.
+    24h, firing the schedules that fall due) or websocket (a named client of the pattern's
+    WebSocket API: client, and one of connect (query), send (a message) or close)."""
 
     name: str
     kind: str
@@ -67,6 +73,9 @@ class Pattern:
     content: dict  # section -> list of paragraphs / bullet points, figures already cited
     scenarios: dict[str, Scenario]
     default_request: dict
+    imported: bool = False  # brought with `lab import`: its page is generated
+    unsupported: tuple[str, ...] = ()  # resources the lab cannot emulate, named on the page
+    widget: str = ""  # an interactive part of the page: patterns/widgets/<widget>.html
 
     @property
     def default_scenario(self) -> Scenario:
@@ -76,6 +85,16 @@ class Pattern:
     @property
     def template_text(self) -> str:
         return (self.folder / "template.yaml").read_text()
+
+    @property
+    def has_http_api(self) -> bool:
+        """Whether any function is behind an HTTP route (so the page offers a request form)."""
+        from serverless_lab.cloud.sam import template_read
+
+        resources = template_read(self.folder)["Resources"].values()
+        return any(event.get("Type") in ("Api", "HttpApi")
+                   for r in resources
+                   for event in (r.get("Properties", {}).get("Events") or {}).values())
 
     def handler_sources(self) -> list[SourceFile]:
         return [SourceFile(str(p.relative_to(self.folder)), p.read_text())
@@ -125,13 +144,23 @@ def pattern_read(folder: Path) -> Pattern:
         order=int(meta.get("order", 99)), services=tuple(meta.get("services", ())),
         content=content, scenarios=scenarios,
         default_request=meta.get("try_it", {"method": "GET", "path": "/"}),
+        imported=bool(meta.get("imported", False)),
+        unsupported=tuple(meta.get("unsupported", ())),
+        widget=meta.get("widget", ""),
     )
 
 
+def catalog() -> dict[str, Pattern]:
+    """Every pattern, in teaching order: the lab's own, then those imported (re-read when an
+    import adds one, so a running server lists it)."""
+    return _catalog(IMPORTS_DIR.stat().st_mtime_ns if IMPORTS_DIR.exists() else 0)
+
+
 @cache
-def catalog(directory: Path = CATALOG_DIR) -> dict[str, Pattern]:
-    """Every pattern, in teaching order."""
-    folders = [p for p in directory.iterdir() if (p / "template.yaml").exists()]
+def _catalog(imports_version: int) -> dict[str, Pattern]:
+    folders = [p for p in CATALOG_DIR.iterdir() if (p / "template.yaml").exists()]
+    if IMPORTS_DIR.exists():
+        folders += [p for p in IMPORTS_DIR.iterdir() if (p / "template.yaml").exists()]
     patterns = sorted((pattern_read(f) for f in folders), key=lambda p: (p.order, p.slug))
     return {p.slug: p for p in patterns}
 

@@ -22,6 +22,7 @@ LAYER_OF_TYPE = {
     "AWS::S3::Bucket": "data",
     "AWS::SQS::Queue": "integration", "AWS::SNS::Topic": "integration",
     "AWS::Events::EventBus": "integration", "AWS::Kinesis::Stream": "integration",
+    "AWS::Cognito::UserPool": "api",
 }
 SERVICE_OF_TYPE = {
     "AWS::Serverless::Function": "Lambda", "AWS::Lambda::Function": "Lambda",
@@ -30,6 +31,7 @@ SERVICE_OF_TYPE = {
     "AWS::Kinesis::Stream": "Kinesis", "AWS::Events::EventBus": "EventBridge",
     "AWS::Serverless::StateMachine": "Step Functions",
     "AWS::Serverless::Api": "API Gateway", "AWS::Serverless::HttpApi": "API Gateway (HTTP)",
+    "AWS::Cognito::UserPool": "Cognito user pool",
 }
 # SAM policy templates -> the verb shown on the edge from the function to the resource.
 POLICY_VERBS = {"DynamoDBCrudPolicy": "read/write", "DynamoDBReadPolicy": "read",
@@ -37,7 +39,7 @@ POLICY_VERBS = {"DynamoDBCrudPolicy": "read/write", "DynamoDBReadPolicy": "read"
                 "S3ReadPolicy": "read", "S3WritePolicy": "write", "SQSSendMessagePolicy": "send",
                 "SNSPublishMessagePolicy": "publish", "SQSPollerPolicy": "poll",
                 "KinesisCrudPolicy": "read/write", "EventBridgePutEventsPolicy": "put events",
-                "StepFunctionsExecutionPolicy": "start"}
+                "StepFunctionsExecutionPolicy": "start", "LambdaInvokePolicy": "invoke"}
 ASYNC_EVENTS = {"SQS", "SNS", "S3", "Kinesis", "DynamoDB", "EventBridgeRule", "Schedule",
                 "ScheduleV2", "CloudWatchEvent"}
 IMPLICIT_API = "ServerlessRestApi"
@@ -112,19 +114,119 @@ def diagram_from_template(folder: Path) -> Diagram:
         if layer:
             service = SERVICE_OF_TYPE.get(resource["Type"], resource["Type"].split("::")[1])
             diagram.nodes[logical_id] = (layer, f"{logical_id}<br/>{service}")
+    _add_service_integration_edges(diagram, resources)
     for logical_id, resource in resources.items():
-        if resource.get("Type") != "AWS::Serverless::Function":
+        # A state machine, like a function, reaches what its role's policies name.
+        if resource.get("Type") not in ("AWS::Serverless::Function",
+                                        "AWS::Serverless::StateMachine"):
             continue
         properties = resource.get("Properties", {})
         for event in (properties.get("Events") or {}).values():
             _add_event_edges(diagram, logical_id, event)
+        destinations = (properties.get("EventInvokeConfig") or {}).get("DestinationConfig") or {}
+        for outcome, destination in destinations.items():  # OnSuccess, OnFailure
+            for target in _refs(destination) & diagram.nodes.keys():
+                label = "failed" if outcome == "OnFailure" else "successful"
+                diagram.edges.append(Edge(logical_id, target, f"{label} async invocations",
+                                          asynchronous=True))
         for policy in properties.get("Policies") or []:
             if isinstance(policy, dict):
                 for name, args in policy.items():
+                    verb = _statement_actions(args) if name == "Statement" else \
+                        POLICY_VERBS.get(name, name)
                     for target in _refs(args) & diagram.nodes.keys():
-                        diagram.edges.append(Edge(logical_id, target,
-                                                  f"{POLICY_VERBS.get(name, name)} (IAM role)"))
+                        diagram.edges.append(Edge(logical_id, target, f"{verb} (IAM role)"))
+    for logical_id, resource in resources.items():
+        if resource.get("Type") in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
+            _add_authorizer_edges(diagram, logical_id, resource.get("Properties", {}))
+    _add_websocket_edges(diagram, resources)
     return diagram
+
+
+def _statement_actions(statements) -> str:
+    """An inline policy's actions, e.g. execute-api:ManageConnections."""
+    actions = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        action = statement.get("Action", []) if isinstance(statement, dict) else []
+        actions += action if isinstance(action, list) else [action]
+    return ", ".join(dict.fromkeys(str(a) for a in actions)) or "Statement"
+
+
+def _add_websocket_edges(diagram: Diagram, resources: dict) -> None:
+    """A WebSocket API (ApiGatewayV2, plain CloudFormation): the client's connection, and each
+    route's Lambda proxy integration (Route -> Integration -> function)."""
+    for api, resource in resources.items():
+        properties = resource.get("Properties") or {}
+        if resource.get("Type") != "AWS::ApiGatewayV2::Api" or \
+                properties.get("ProtocolType") != "WEBSOCKET" or api not in diagram.nodes:
+            continue
+        diagram.nodes[api] = ("api", f"{api}<br/>API Gateway (WebSocket)")
+        diagram.nodes.setdefault("client", ("client", "Client<br/>browser or app"))
+        diagram.edges.insert(0, Edge("client", api, "WebSocket connection and messages"))
+        for route in resources.values():
+            route_properties = route.get("Properties") or {}
+            if route.get("Type") != "AWS::ApiGatewayV2::Route" or \
+                    api not in _refs(route_properties.get("ApiId")):
+                continue
+            for integration in _refs(route_properties.get("Target")):
+                uri = (resources.get(integration, {}).get("Properties") or {}).get(
+                    "IntegrationUri")
+                for function in _refs(uri) & diagram.nodes.keys():
+                    diagram.edges.append(Edge(api, function,
+                                              f"invokes on {route_properties.get('RouteKey')}"))
+
+
+def _add_authorizer_edges(diagram: Diagram, api: str, properties: dict) -> None:
+    """An API's authorizers: the Lambda functions it invokes before the route's function, and
+    the user pools whose tokens it verifies (the client signs in to those first)."""
+    authorizers = (properties.get("Auth") or {}).get("Authorizers") or {}
+    for authorizer in authorizers.values():
+        for target in _refs(authorizer) & diagram.nodes.keys():
+            if diagram.nodes[target][0] == "compute":
+                diagram.edges.append(Edge(api, target, "asks for a policy (Lambda authorizer)"))
+                continue
+            kind = "JWT" if "JwtConfiguration" in authorizer else "Cognito"
+            diagram.edges.append(Edge(api, target, f"verifies tokens ({kind} authorizer)"))
+            if "client" in diagram.nodes and not any(
+                    e.source == "client" and e.target == target for e in diagram.edges):
+                diagram.edges.append(Edge("client", target, "signs in, gets tokens"))
+
+
+def _add_service_integration_edges(diagram: Diagram, resources: dict) -> None:
+    """Edges no function draws: an API that sends straight to a service (its OpenAPI
+    integration URIs), and a queue's redrive to its dead-letter queue."""
+    for logical_id, resource in resources.items():
+        properties = resource.get("Properties", {})
+        if resource.get("Type") in ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"):
+            body = properties.get("DefinitionBody") or properties.get("Body") or {}
+            for path, operations in (body.get("paths") or {}).items():
+                for method, operation in operations.items():
+                    integration = (operation or {}).get("x-amazon-apigateway-integration", {})
+                    if integration.get("type", "").lower() != "aws":
+                        continue
+                    for target in _refs(integration.get("uri", {})) & diagram.nodes.keys():
+                        if "client" not in diagram.nodes:
+                            diagram.nodes["client"] = ("client", "Client<br/>browser or app")
+                            diagram.edges.insert(0, Edge("client", logical_id, "HTTPS request"))
+                        diagram.edges.append(Edge(logical_id, target,
+                                                  f"sends on {method.upper()} {path}"))
+        if resource.get("Type") == "AWS::SNS::Subscription":
+            topics = _refs(properties.get("TopicArn", {})) & diagram.nodes.keys()
+            endpoints = _refs(properties.get("Endpoint", {})) & diagram.nodes.keys()
+            notes = [properties.get("Protocol", "")]
+            if properties.get("FilterPolicy"):
+                notes.append("filter policy")
+            if str(properties.get("RawMessageDelivery", "")).lower() == "true":
+                notes.append("raw delivery")
+            for topic in topics:
+                for endpoint in endpoints:
+                    diagram.edges.append(Edge(topic, endpoint,
+                                              f"delivers ({', '.join(filter(None, notes))})",
+                                              asynchronous=True))
+        redrive = properties.get("RedrivePolicy") or {}
+        for target in _refs(redrive) & diagram.nodes.keys():
+            diagram.edges.append(Edge(logical_id, target, "redrives after maxReceiveCount",
+                                      asynchronous=True))
 
 
 def _add_event_edges(diagram: Diagram, function: str, event: dict) -> None:
@@ -141,7 +243,19 @@ def _add_event_edges(diagram: Diagram, function: str, event: dict) -> None:
             diagram.edges.insert(0, Edge("client", api, "HTTPS request"))
         route = f"{properties.get('Method', 'ANY').upper()} {properties.get('Path', '/')}"
         diagram.edges.append(Edge(api, function, f"invokes on {route}"))
+    elif kind in ("Schedule", "ScheduleV2"):
+        # A schedule is a rule (or Scheduler schedule) SAM creates: draw it as its own node.
+        expression = properties.get("Schedule") or properties.get("ScheduleExpression", "")
+        node = f"{function}Schedule"
+        diagram.nodes[node] = ("integration", f"{node}<br/>EventBridge {expression}")
+        diagram.edges.append(Edge(node, function, f"triggers ({kind})", asynchronous=True))
     else:
-        for source in _refs(properties) & diagram.nodes.keys():
+        # A stream mapping's DestinationConfig names where failed records go, not a trigger.
+        failed = _refs(properties.get("DestinationConfig", {})) & diagram.nodes.keys()
+        triggers = {k: v for k, v in properties.items() if k != "DestinationConfig"}
+        for source in _refs(triggers) & diagram.nodes.keys():
             diagram.edges.append(Edge(source, function, f"triggers ({kind})",
                                       asynchronous=kind in ASYNC_EVENTS))
+        for target in failed:
+            diagram.edges.append(Edge(function, target, f"failed {kind} records (on failure)",
+                                      asynchronous=True))

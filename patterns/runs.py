@@ -14,13 +14,14 @@ from serverless_lab.cloud.client import LabClient, LabCloudError
 from serverless_lab.cloud.clients import client as aws_client
 
 from .catalog import Pattern, Scenario, Step
+from .websocket_steps import received_check, send_websocket, websockets_close
 
 QUIET_TIMEOUT_SECONDS = 10.0
 STEP_REFERENCE = re.compile(r"(?<!\$)\{([\w-]+)\.([\w.]+)\}")
 RESOURCE_REFERENCE = re.compile(r"\$\{(\w+)\}")
 UNKNOWN_REFERENCE = "step {step!r} refers to {ref!r}, which no earlier response has"
 UNKNOWN_RESOURCE = "step {step!r} refers to {ref!r}, which the stack does not have"
-EVENT_TYPES_SHOWN = ("http", "delivery", "invocation", "api_call")
+EVENT_TYPES_SHOWN = ("http", "delivery", "invocation", "api_call", "execution")
 
 
 @dataclass
@@ -100,12 +101,14 @@ def run_scenario(*, client: LabClient, learner: str, pattern: Pattern,
         except KeyError as e:
             run.error = str(e.args[0])
             break
-        send = {"request": _send, "aws": _send_aws, "invoke": _send_invoke}[step.kind]
+        send = {"request": _send, "aws": _send_aws, "invoke": _send_invoke,
+                "clock": _send_clock, "websocket": send_websocket}[step.kind]
         result = send(client=client, learner=learner, deployment=deployment, name=step.name,
                       request=_normalised(step.kind, action), sandbox=sandbox)
         result.expectations = expectations_check(step=step, result=result, sandbox=sandbox)
         run.steps.append(result)
         responses[step.name] = result.response or {}
+    websockets_close(sandbox, client=client, learner=learner)  # if it opened any
     return _finish(run)
 
 
@@ -226,8 +229,22 @@ def _send_invoke(*, client, learner, deployment, name, request, sandbox) -> Step
     return result
 
 
+def _send_clock(*, client, learner, deployment, name, request, sandbox) -> StepResult:
+    """Fast-forward the sandbox's lab clock; the schedules that fall due fire, in order."""
+    result = StepResult(name=name, request=dict(request))
+    mark = client.trace(learner, since=2**62)["last_seq"]
+    try:
+        answer = client.clock(learner, advance=str(request.get("advance", "")))
+        result.response = {"status": 200, "json": answer, "body": json.dumps(answer)}
+    except LabCloudError as e:
+        result.response = {"status": 400, "json": {"error": str(e)}, "body": str(e)}
+    result.events = _events_until_quiet(client, learner, mark)
+    return result
+
+
 def _send(*, client, learner, deployment, name, request, sandbox=None) -> StepResult:
-    api = deployment["apis"][0] if deployment["apis"] else None
+    # HTTP endpoints only: a WebSocket API's ws:// URL takes websocket steps.
+    api = next((a for a in deployment["apis"] if a["url"].startswith("http")), None)
     result = StepResult(name=name, request=dict(request))
     if api is None:
         result.response = {"status": None, "error": "this pattern has no REST API to call"}
@@ -350,6 +367,53 @@ def _queue_depth(expected: dict, result, sandbox):
     return actual, actual == expected
 
 
+def _items(expected: dict, result, sandbox):
+    """{TableLogicalId: [{attribute: value}]}: each listed item is in the table after the
+    step, with these attribute values (others are not compared)."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    dynamodb = sandbox.client("dynamodb")
+    actual = {}
+    for logical, wanted in expected.items():
+        keys = {k for item in wanted for k in item}
+        scanned = dynamodb.scan(TableName=sandbox.physical_id(logical), Limit=50)["Items"]
+        actual[logical] = [{k: _plain(deserializer.deserialize(v)) for k, v in item.items()
+                            if k in keys} for item in scanned]
+    passed = all(any(all(row.get(k) == v for k, v in item.items()) for row in actual[logical])
+                 for logical, wanted in expected.items() for item in wanted)
+    return actual, passed
+
+
+def _plain(value):
+    """DynamoDB numbers as YAML writes them (3, 42.5), not Decimal."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _execution(expected: dict, result, sandbox):
+    """{status, error, output: {...}} of the Step Functions execution the step started
+    (its executionArn in the response); output is compared key by key."""
+    arn = ((result.response or {}).get("json") or {}).get("executionArn")
+    if not arn:
+        return "the step started no execution", False
+    found = sandbox.client("stepfunctions").describe_execution(executionArn=arn)
+    actual = {"status": found["status"]}
+    for key in ("error", "cause"):
+        if key in found:
+            actual[key] = found[key]
+    if "output" in found:
+        actual["output"] = json.loads(found["output"])
+    passed = all(
+        isinstance(actual.get(k), dict) and all(actual[k].get(kk) == vv for kk, vv in v.items())
+        if isinstance(v, dict) else actual.get(k) == v for k, v in expected.items())
+    return actual, passed
+
+
 CHECKS = {"status": _status, "body": _body, "cold_start": _cold_start, "invoked": _invoked,
           "invocations": _invocations, "error_type": _error_type, "log_contains": _log_contains,
-          "item_count": _item_count, "objects": _objects, "queue_depth": _queue_depth}
+          "item_count": _item_count, "objects": _objects, "queue_depth": _queue_depth,
+          "items": _items, "execution": _execution, "received": received_check}

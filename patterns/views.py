@@ -1,15 +1,19 @@
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from serverless_lab.cloud.client import LabCloudError
 
+from .aws_cli import deploy_commands, trigger_commands
 from .catalog import catalog, pattern_get
 from .diagrams import diagram_from_template
+from .export import pattern_zip
 from .forms import RequestForm
 from .lab import lab_client, learner_for
+from .lint import template_findings
 from .runs import run_request, run_scenario
+from .sequence import sequence_from_run
 
 UNKNOWN_SCENARIO = "This pattern has no scenario {slug!r}."
 
@@ -39,9 +43,26 @@ def detail(request, slug):
         "diagram": diagram_from_template(pattern.folder),
         "form": RequestForm(initial=pattern.default_request),
         "selected_scenario": selected if selected in pattern.scenarios else None,
-        "run": request.session.get(_last_run_key(pattern)),
+        "findings": template_findings(pattern.template_text),
+        "deploy_commands": deploy_commands(pattern),
+        "trigger_commands": trigger_commands(pattern),
+        **_run_context(request.session.get(_last_run_key(pattern))),
     }
     return render(request, "patterns/detail.html", context)
+
+
+def _run_context(run_document: dict | None) -> dict:
+    return {"run": run_document,
+            "sequence": sequence_from_run(run_document) if run_document else ""}
+
+
+@require_GET
+def download(request, slug):
+    """The pattern as a SAM project zip, ready for `sam deploy` on real AWS."""
+    pattern = _pattern_or_404(slug)
+    response = HttpResponse(pattern_zip(pattern), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{pattern.slug}.zip"'
+    return response
 
 
 @require_POST
@@ -72,5 +93,6 @@ def run(request, slug):
         if error:
             messages.error(request, error)
         return redirect(f"{request.path.removesuffix('run/')}#run")
-    context = {"pattern": pattern, "run": run_document, "run_error": error, "form": form}
+    context = {"pattern": pattern, "run_error": error, "form": form,
+               **_run_context(run_document)}
     return render(request, "patterns/detail.html#trace", context)

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -13,6 +14,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CANARY_SECRETS = {"DJANGO_SECRET_KEY": "canary-django-secret", "DATABASE_URL": "canary-db-url",
                   "AWS_SECRET_ACCESS_KEY": "canary-app-aws-secret"}
 os.environ.update(CANARY_SECRETS)
+# Patterns imported with `lab import` go to a folder of this run's own.
+os.environ.setdefault("LAB_IMPORTS_DIR", tempfile.mkdtemp(prefix="lab-imports-"))
+# Asynchronous retries wait 1 and 2 minutes on AWS; tests run lab time 200 times faster.
+os.environ.setdefault("LAB_ASYNC_DELAY_SCALE", "0.005")
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -67,3 +72,13 @@ def learner(request):
     import re
 
     return "t-" + re.sub(r"[^A-Za-z0-9]", "-", request.node.name)[-50:]
+
+
+def wait_quiet(lab, learner, timeout: float = 15.0) -> None:
+    """Until nothing is in flight in the learner's account (asynchronous work done)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not lab.trace(learner, since=2**62)["quiet"]:
+        assert time.monotonic() < deadline, "the sandbox did not quiet down"
+        time.sleep(0.02)

@@ -57,6 +57,7 @@ class Accounts:
         self._sandboxes: dict[str, Sandbox] = {}
         self._owners: dict[str, str] = {}  # account id -> learner
         self._function_credentials: dict[tuple[str, str], dict] = {}
+        self._service_sandboxes: dict[str, Sandbox] = {}
         self.callers: dict[str, tuple[str, str]] = {}  # access key -> (account, who), for traces
 
     def sandbox(self, learner: str) -> Sandbox:
@@ -101,6 +102,21 @@ class Accounts:
         return {"AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
                 "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
                 "AWS_SESSION_TOKEN": credentials["SessionToken"]}
+
+    def service_sandbox(self, account_id: str) -> Sandbox:
+        """Credentials in an account for the lab's own calls on AWS services' behalf (a
+        destination delivery, a poller), which the trace shows as `service`."""
+        with self._lock:
+            found = self._service_sandboxes.get(account_id)
+        if found is None:
+            credentials = self._assume(account_id, "lab-service", session_name="aws-service")
+            found = Sandbox(learner=f"service:{account_id}", account_id=account_id,
+                            region=REGION, endpoint_url=self.endpoint_url,
+                            credentials=credentials)
+            with self._lock:
+                self._service_sandboxes[account_id] = found
+                self.callers[credentials["AccessKeyId"]] = (account_id, "aws-service")
+        return found
 
     def _assume(self, account_id: str, role_name: str, *, session_name: str) -> dict:
         sts = client("sts", endpoint_url=self.endpoint_url, credentials=BOOTSTRAP)

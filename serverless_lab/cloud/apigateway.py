@@ -1,9 +1,11 @@
 """API Gateway REST APIs with Lambda proxy integration, answering over HTTP on the lab cloud.
 
-moto stores REST APIs (resources, methods, integrations, stages) but routes nothing, so this
-module does what API Gateway does with a request to
-`/restapis/<api-id>/<stage>/_user_request_/<path>` (LocalStack's URL form): find the resource
-and method, build the v1 proxy event, invoke the function and map its answer to HTTP.
+moto stores REST APIs (resources, methods, integrations, authorizers, stages) but routes
+nothing, so this module does what API Gateway does with a request to
+`/restapis/<api-id>/<stage>/_user_request_/<path>` (LocalStack's URL form) or
+`/_aws/execute-api/<api-id>/<stage>/<path>`: find the resource and method, apply the stage's
+throttling and the method's authorizer, build the v1 proxy event, invoke the function and map
+its answer to HTTP. HTTP APIs (`/_aws/execute-api/<api-id>/...`) are httpapi.py's.
 """
 
 import base64
@@ -18,16 +20,23 @@ from urllib.parse import parse_qs
 from moto.apigateway.models import apigateway_backends
 from moto.awslambda.models import lambda_backends
 
-from . import trace
+from . import apigateway_aws, trace
+from .authorizers import RestAuthorizers
+from .runtime.lambda_runtime import Throttled
+from .throttling import TOO_MANY_REQUESTS, TokenBuckets
 
 USER_REQUEST = re.compile(
     r"^/restapis/(?P<api_id>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$")
+# LocalStack's other form, for REST and HTTP APIs alike: the stage (if any) leads the path.
+EXECUTE_API = re.compile(r"^/_aws/execute-api/(?P<api_id>[^/]+)(?P<path>/.*)?$")
 INTEGRATION_FUNCTION = re.compile(r"functions/(?P<arn>arn:[^/]+)/invocations")
 
 # API Gateway's own answers, word for word.
 MISSING_TOKEN = (403, {"message": "Missing Authentication Token"})
 FORBIDDEN = (403, {"message": "Forbidden"})
 INTERNAL_ERROR = (502, {"message": "Internal server error"})
+# A Lambda throttle is a server-side failure to the API's caller, not the caller's 429.
+LAMBDA_THROTTLED = (500, {"message": "Internal server error"})
 
 
 @dataclass
@@ -45,10 +54,12 @@ class HttpResponse:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    cookies: list[str] = field(default_factory=list)  # each one a Set-Cookie header
 
     @classmethod
-    def json(cls, status: int, document: dict) -> "HttpResponse":
-        return cls(status, {"Content-Type": "application/json"}, json.dumps(document).encode())
+    def json(cls, status: int, document: dict, headers: dict | None = None) -> "HttpResponse":
+        return cls(status, {"Content-Type": "application/json", **(headers or {})},
+                   json.dumps(document, separators=(",", ":")).encode())
 
 
 @dataclass
@@ -110,8 +121,10 @@ def _specificity(resource) -> int:
 
 
 def proxy_event(*, request: HttpRequest, route: Route, account_id: str, api_id: str,
-                stage: str, request_id: str) -> dict:
-    """The v1 (REST API) Lambda proxy event, key for key as AWS documents it."""
+                stage: str, request_id: str, stage_variables: dict | None = None,
+                authorizer: dict | None = None) -> dict:
+    """The v1 (REST API) Lambda proxy event, key for key as AWS documents it;
+    `requestContext.authorizer` is there when an authorizer let the request in."""
     now = datetime.now(UTC)
     query = parse_qs(request.query, keep_blank_values=True)
     body_is_text = _is_text(request.headers.get("Content-Type", ""))
@@ -128,10 +141,11 @@ def proxy_event(*, request: HttpRequest, route: Route, account_id: str, api_id: 
         "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
         "pathParameters": route.path_parameters or None,
-        "stageVariables": None,
+        "stageVariables": stage_variables or None,
         "requestContext": {
             "accountId": account_id,
             "apiId": api_id,
+            **({"authorizer": authorizer} if authorizer is not None else {}),
             "domainName": f"{api_id}.execute-api.us-east-1.amazonaws.com",
             "domainPrefix": api_id,
             "extendedRequestId": request_id[:16],
@@ -182,11 +196,26 @@ def proxy_response(payload: str | None) -> HttpResponse | None:
 
 
 class RestApiGateway:
+    """Requests to REST APIs; stage-less `/_aws/execute-api/` requests to an HTTP API go on to
+    the HTTP API gateway."""
+
     def __init__(self, *, invoke, recorder: trace.Recorder):
+        from .httpapi import HttpApiGateway
+
         self.invoke = invoke  # (moto LambdaFunction, event JSON) -> Invocation
         self.recorder = recorder
+        self.buckets = TokenBuckets()
+        self.authorizers = RestAuthorizers(invoke=invoke, recorder=recorder)
+        self.http_apis = HttpApiGateway(invoke=invoke, recorder=recorder, buckets=self.buckets)
 
-    def handle(self, *, api_id: str, stage: str, request: HttpRequest) -> HttpResponse:
+    def handle(self, *, api_id: str, stage: str | None, request: HttpRequest) -> HttpResponse:
+        """A request to `api_id` at `stage`; with no stage (the `/_aws/execute-api/` form) the
+        stage is the path's first segment, or the HTTP API's own choice."""
+        if stage is None:
+            if self.http_apis.owns(api_id):
+                return self.http_apis.handle(api_id=api_id, request=request)
+            stage, _, rest = request.path.lstrip("/").partition("/")
+            request.path = "/" + rest
         found = find_api(api_id)
         if found is None:
             return HttpResponse.json(*FORBIDDEN)
@@ -197,7 +226,7 @@ class RestApiGateway:
         self.recorder.begin(account_id)
         started = time.perf_counter()
         try:
-            response, resource_path = self._route(account_id, region, api, stage, request)
+            response, resource_path = self._route(account_id, region, api, stage, request, http)
         finally:
             self.recorder.end(account_id)
         http.update(status=response.status, resource=resource_path,
@@ -205,7 +234,7 @@ class RestApiGateway:
                     duration_ms=round((time.perf_counter() - started) * 1000, 2))
         return response
 
-    def _route(self, account_id, region, api, stage, request):
+    def _route(self, account_id, region, api, stage, request, http):
         if stage not in api.stages:
             return HttpResponse.json(*FORBIDDEN), None
         route = match_route(api, request.path)
@@ -213,7 +242,28 @@ class RestApiGateway:
         method = methods.get(request.method) or methods.get("ANY")
         if method is None:
             return HttpResponse.json(*MISSING_TOKEN), route.resource_path if route else None
+        settings = stage_method_settings(api.stages[stage], route.resource_path, method)
+        if settings and not self.buckets.take(
+                (account_id, api.id, stage, route.resource_path, method.http_method),
+                rate=float(settings.get("throttlingRateLimit", 0)),
+                burst=int(settings.get("throttlingBurstLimit", 0))):
+            return HttpResponse.json(*TOO_MANY_REQUESTS), route.resource_path
+        request_id = str(uuid.uuid4())
+        variables = api.stages[stage].variables or None
+        event = proxy_event(request=request, route=route, account_id=account_id, api_id=api.id,
+                            stage=stage, request_id=request_id, stage_variables=variables)
+        refusal = self._authorize(account_id, region, api, stage, method, request, route,
+                                  event, http)
+        if refusal is not None:
+            return refusal, route.resource_path
         integration = method.method_integration
+        if integration and integration.integration_type.upper() == "MOCK":
+            return mock_response(integration), route.resource_path
+        if integration and integration.integration_type.upper() == "AWS":  # apigateway_aws.py
+            return apigateway_aws.respond(
+                integration=integration, request=request, account_id=account_id, region=region,
+                api_id=api.id, stage=stage, resource_path=route.resource_path,
+                recorder=self.recorder), route.resource_path
         arn = INTEGRATION_FUNCTION.search(integration.uri or "") if integration else None
         if not arn or integration.integration_type.upper() != "AWS_PROXY":
             return HttpResponse.json(*INTERNAL_ERROR), route.resource_path
@@ -221,17 +271,70 @@ class RestApiGateway:
             fn = lambda_backends[account_id][region].get_function(arn["arn"])
         except Exception:  # noqa: BLE001 - a dangling integration is API Gateway's 502 too
             return HttpResponse.json(*INTERNAL_ERROR), route.resource_path
-        request_id = str(uuid.uuid4())
-        event = proxy_event(request=request, route=route, account_id=account_id,
-                            api_id=api.id, stage=stage, request_id=request_id)
         self.recorder.record(account_id, trace.DELIVERY, source=f"apigateway:{api.id}/{stage}",
                              target=fn.function_name, mode="sync",
                              route=f"{request.method} {route.resource_path}", event=event)
-        invocation = self.invoke(fn, json.dumps(event))
+        try:
+            invocation = self.invoke(fn, json.dumps(event))
+        except Throttled:
+            return HttpResponse.json(*LAMBDA_THROTTLED), route.resource_path
         if invocation.error is not None:
             return HttpResponse.json(*INTERNAL_ERROR), route.resource_path
         return proxy_response(invocation.payload) or HttpResponse.json(*INTERNAL_ERROR), \
             route.resource_path
+
+    def _authorize(self, account_id, region, api, stage, method, request, route, event, http):
+        """The refusal when the method's authorization turns the request away; otherwise
+        None, with `requestContext.authorizer` set in the event when an authorizer ran."""
+        if (method.authorization_type or "").upper() == "AWS_IAM" and not (
+                request.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 ")):
+            # IAM authorization wants a Signature Version 4 signed request. (A signed one is
+            # let through: the lab does not check signatures against IAM policies.)
+            return HttpResponse.json(*MISSING_TOKEN)
+        authorized = self.authorizers.authorize(
+            account_id=account_id, region=region, api=api, stage=stage, method=method,
+            event=event, route=f"{request.method} {route.resource_path}",
+            method_arn=(f"arn:aws:execute-api:{region}:{account_id}:{api.id}/{stage}/"
+                        f"{request.method}/{request.path.lstrip('/')}"))
+        if authorized is None:
+            return None
+        decision, http["authorizer"] = authorized
+        if not decision.allowed:
+            return HttpResponse.json(decision.status, decision.document, decision.headers)
+        event["requestContext"]["authorizer"] = decision.context
+        return None
+
+
+def stage_method_settings(stage, resource_path: str, method) -> dict | None:
+    """The stage's settings for a method (`/~1orders/GET`), else its defaults (`*/*`), if
+    either sets throttling."""
+    escaped = resource_path.replace("/", "~1")
+    for key in (f"{escaped}/{method.http_method}", "*/*"):
+        settings = (stage.method_settings or {}).get(key)
+        if settings and "throttlingRateLimit" in settings:
+            return settings
+    return None
+
+
+def mock_response(integration) -> HttpResponse:
+    """A MOCK integration's answer (how SAM answers CORS preflights): the integration response
+    its request template selects, with its static header values and body template."""
+    template = (integration.request_templates or {}).get("application/json") or "{}"
+    try:
+        status = str(json.loads(template).get("statusCode", 200))
+    except (json.JSONDecodeError, AttributeError):
+        status = "200"
+    responses = integration.integration_responses or {}
+    chosen = responses.get(status) or next(iter(responses.values()), None)
+    if chosen is None:
+        return HttpResponse.json(*INTERNAL_ERROR)
+    headers = {}
+    for name, value in (chosen.response_parameters or {}).items():
+        if name.startswith("method.response.header.") and value[:1] == value[-1:] == "'":
+            headers[name.removeprefix("method.response.header.")] = value[1:-1]
+    body = (chosen.response_templates or {}).get("application/json") or ""
+    return HttpResponse(int(chosen.status_code), {"Content-Type": "application/json",
+                                                  **headers}, body.encode())
 
 
 def _text(data: bytes, limit: int = 16384) -> str:

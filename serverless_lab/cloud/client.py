@@ -70,6 +70,15 @@ class LabClient:
         return self._call("POST", "invoke", {"learner": learner, "stack": stack,
                                              "function": function, "event": event})["invocation"]
 
+    def settings(self, learner: str, **settings) -> dict:
+        return self._call("POST", "settings", {"learner": learner, **settings})
+
+    def clock(self, learner: str, advance: str | None = None) -> dict:
+        """The sandbox's lab clock; with `advance` (e.g. "24h"), fast-forwarded first."""
+        if advance is None:
+            return self._call("GET", f"clock?learner={learner}")
+        return self._call("POST", "clock", {"learner": learner, "advance": advance})
+
     def trace(self, learner: str, since: int = 0) -> dict:
         return self._call("GET", f"trace?learner={learner}&since={since}")
 

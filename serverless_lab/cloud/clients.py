@@ -9,7 +9,8 @@ LAB_CLIENT_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, conn
                            read_timeout=60)
 
 
-def client(service: str, *, endpoint_url: str, credentials: dict, region: str = REGION):
+def client(service: str, *, endpoint_url: str, credentials: dict, region: str = REGION,
+           config: Config | None = None):
     return boto3.session.Session().client(
         service,
         endpoint_url=endpoint_url,
@@ -17,5 +18,5 @@ def client(service: str, *, endpoint_url: str, credentials: dict, region: str = 
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials.get("SessionToken"),
-        config=LAB_CLIENT_CONFIG,
+        config=LAB_CLIENT_CONFIG.merge(config) if config else LAB_CLIENT_CONFIG,
     )

@@ -15,7 +15,9 @@ from werkzeug.wrappers import Request, Response
 
 from . import trace
 from .accounts import InvalidLearner
+from .clock import ClockError, duration_seconds
 from .deploy import DeployError, stack_deploy
+from .runtime.lambda_runtime import Throttled
 from .sam import TemplateError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ class ControlApi:
             Rule("/_lab/invoke", endpoint="invoke", methods=["POST"]),
             Rule("/_lab/recycle", endpoint="recycle", methods=["POST"]),
             Rule("/_lab/trace", endpoint="trace", methods=["GET"]),
+            Rule("/_lab/settings", endpoint="settings", methods=["POST"]),
+            Rule("/_lab/clock", endpoint="clock", methods=["GET"]),
+            Rule("/_lab/clock", endpoint="clock_advance", methods=["POST"]),
         ])
 
     def __call__(self, environ, start_response):
@@ -83,7 +88,11 @@ class ControlApi:
                                         for n in ("template.yaml", "template.yml"))):
             raise ControlError(NOT_A_FOLDER.format(path=folder))
         stack = params.get("stack") or folder.name
-        return stack_deploy(sandbox=sandbox, folder=folder, stack_name=stack).as_json()
+        deployment = stack_deploy(sandbox=sandbox, folder=folder, stack_name=stack,
+                                  build_cache=self.cloud.data_dir / "builds")
+        for function_name, target in deployment.dead_letter_targets.items():
+            self.cloud.dead_letters[(sandbox.account_id, function_name)] = target
+        return deployment.as_json()
 
     def reset(self, params):
         sandbox = self._sandbox(params)
@@ -91,6 +100,7 @@ class ControlApi:
         self.cloud.runtime.reap(account_id=sandbox.account_id)
         self.cloud.accounts.reset(sandbox.account_id)
         self.cloud.recorder.forget(sandbox.account_id)
+        self.cloud.events.forget(sandbox.account_id)
         return {"ok": True, "account_id": sandbox.account_id,
                 "seconds": round(time.perf_counter() - started, 3)}
 
@@ -118,8 +128,39 @@ class ControlApi:
         event = params.get("event", {})
         self.cloud.recorder.record(sandbox.account_id, trace.DELIVERY, source="lab:invoke",
                                    target=name, mode="sync", event=event)
-        invocation = self.cloud.invoke(fn, json.dumps(event))
+        try:
+            invocation = self.cloud.invoke(fn, json.dumps(event))
+        except Throttled as throttled:
+            raise ControlError(f"TooManyRequestsException: Rate Exceeded. ({throttled.reason})"
+                               ) from None
         return {"invocation": {**vars(invocation), "report": invocation.report_line}}
+
+    def settings(self, params):
+        """Sandbox settings a lab may change, e.g. a concurrency limit of 10 to show
+        throttling (AWS's default is 1,000 per Region)."""
+        sandbox = self._sandbox(params)
+        if "concurrency_limit" in params:
+            limit = params["concurrency_limit"]
+            if not isinstance(limit, int) or limit < 0:
+                raise ControlError("concurrency_limit is a whole number, 0 or more")
+            self.cloud.concurrency_limits[sandbox.account_id] = limit
+        return {"account_id": sandbox.account_id,
+                "concurrency_limit": self.cloud.concurrency_limits.get(sandbox.account_id,
+                                                                       1000)}
+
+    def clock(self, params):
+        """The sandbox's lab time and its schedules, each with its next firing."""
+        return self.cloud.events.schedules.describe(self._sandbox(params).account_id)
+
+    def clock_advance(self, params):
+        """Fast-forward the sandbox's clock ({advance: "24h"}), firing every schedule that
+        falls due in the skipped time, in order, each with its scheduled time."""
+        sandbox = self._sandbox(params)
+        try:
+            return self.cloud.events.schedules.advance(
+                sandbox.account_id, duration_seconds(params.get("advance")))
+        except ClockError as e:
+            raise ControlError(str(e)) from None
 
     def trace(self, params):
         sandbox = self._sandbox(params)

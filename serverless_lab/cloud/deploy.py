@@ -13,10 +13,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
+from moto.cloudformation.parsing import get_model_map
 
+from . import apigateway_aws, deploy_apis, deploy_websocket
 from .accounts import Sandbox
+from .build import built_folder
 from .sam import TemplateError, package_functions, template_read, translate
+from .stepfunctions import inline_definition_uris
 
+# What moto's CloudFormation skips and the lab applies itself (here or in deploy_apis).
+LAB_APPLIED_TYPES = {"AWS::ApiGateway::Stage", "AWS::SNS::Subscription",
+                     "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy",
+                     "AWS::Lambda::EventInvokeConfig"}
+LAB_APPLIED_PREFIXES = ("AWS::ApiGatewayV2::", "AWS::Scheduler::", "AWS::Cognito::")
 REST_API = "AWS::ApiGateway::RestApi"
 S3_BUCKET = "AWS::S3::Bucket"
 SNS_SUBSCRIPTION = "AWS::SNS::Subscription"
@@ -51,12 +60,15 @@ class Deployment:
     fingerprint: str
     reused: bool = False
     notes: list[str] = field(default_factory=list)
+    # function name -> its DeadLetterConfig target ARN (moto does not keep DeadLetterConfig)
+    dead_letter_targets: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return asdict(self)
 
 
-def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str) -> Deployment:
+def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
+                 build_cache: Path | None = None) -> Deployment:
     """Deploy the SAM template in folder as stack_name. Deploying the same template and code
     again keeps the stack (and its data); a changed one replaces it."""
     if not STACK_NAME.match(stack_name):
@@ -71,11 +83,25 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str) -> Deployme
         return f"s3://{bucket}/{key}"
 
     cloudformation = sandbox.client("cloudformation")
-    packaged, fingerprint = package_functions(template, folder, upload=upload)
+    template = inline_definition_uris(template, folder)
+    packaged, fingerprint = package_functions(
+        template, folder, upload=upload,
+        build=(lambda path: built_folder(path, cache_dir=build_cache)) if build_cache
+        else (lambda path: path))
     existing = _stack(cloudformation, stack_name)
     if existing and _tag(existing, FINGERPRINT_TAG) == fingerprint:
         return _describe(sandbox, stack_name, fingerprint, reused=True)
     resources = translate(packaged, region=sandbox.region)
+    if existing:
+        deploy_apis.made_delete(sandbox, deploy_apis.made_resources(existing))
+        deploy_websocket.made_delete(sandbox, deploy_websocket.made_resources(existing))
+    # WebSocket APIs first: deploy_apis would take every AWS::ApiGatewayV2::Api for HTTP.
+    websocket_apis = deploy_websocket.premake(sandbox, resources, stack_name)
+    try:
+        made = deploy_apis.premake(sandbox, resources, stack_name)  # user pools, HTTP APIs
+    except TemplateError:
+        deploy_websocket.made_delete(sandbox, websocket_apis)
+        raise
     moto_template, rest_api_bodies, stages, deferred = adapt_for_moto(resources, stack_name)
     if existing:
         cloudformation.delete_stack(StackName=stack_name)
@@ -83,7 +109,8 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str) -> Deployme
         cloudformation.create_stack(
             StackName=stack_name, TemplateBody=json.dumps(moto_template),
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
-            Tags=[{"Key": FINGERPRINT_TAG, "Value": fingerprint}])
+            Tags=[{"Key": FINGERPRINT_TAG, "Value": fingerprint},
+                  *deploy_apis.stack_tags(made), *deploy_websocket.stack_tags(websocket_apis)])
         status = _stack(cloudformation, stack_name)
         if not status or status["StackStatus"] != "CREATE_COMPLETE":
             reason = status.get("StackStatusReason", "unknown reason") if status else "gone"
@@ -92,12 +119,20 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str) -> Deployme
         for logical_id, body in rest_api_bodies.items():
             _apply_rest_api(sandbox, deployment, logical_id, body, stages.get(logical_id, []))
         _apply_deferred(sandbox, deployment, deferred)
+        deploy_apis.finish(sandbox, made, _substitutions(sandbox, deployment), resources)
+        deploy_websocket.finish(sandbox, websocket_apis, _substitutions(sandbox, deployment))
+        described = _describe(sandbox, stack_name, fingerprint, reused=False)
+        described.notes += [f"not emulated by the lab: {name}"
+                            for name in deferred["not_emulated"]]
     except (ClientError, BotoCoreError, DeployError, KeyError) as e:
         _delete_quietly(cloudformation, stack_name)
+        deploy_apis.made_delete(sandbox, made)
+        deploy_websocket.made_delete(sandbox, websocket_apis)
         if isinstance(e, DeployError):
             raise
         raise DeployError(f"stack {stack_name} could not be created: {e}") from None
-    return _describe(sandbox, stack_name, fingerprint, reused=False)
+    described.dead_letter_targets = deployment.dead_letter_targets
+    return described
 
 
 def adapt_for_moto(template: dict, stack_name: str):
@@ -106,7 +141,8 @@ def adapt_for_moto(template: dict, stack_name: str):
     adapted = json.loads(json.dumps(template))
     resources = adapted["Resources"]
     bodies, stages = {}, {}
-    deferred = {"notifications": {}, "subscriptions": {}}
+    deferred = {"notifications": {}, "subscriptions": {}, "dead_letters": {},
+                "invoke_configs": {}, "resource_policies": {}}
     for logical_id, resource in list(resources.items()):
         kind, properties = resource["Type"], resource.setdefault("Properties", {})
         if kind == REST_API:
@@ -121,11 +157,20 @@ def adapt_for_moto(template: dict, stack_name: str):
             del resources[logical_id]
         elif kind == S3_BUCKET and "NotificationConfiguration" in properties:
             deferred["notifications"][logical_id] = properties.pop("NotificationConfiguration")
+        elif kind == "AWS::Lambda::Function" and properties.get("DeadLetterConfig"):
+            deferred["dead_letters"][logical_id] = properties["DeadLetterConfig"].get("TargetArn")
+        elif kind == "AWS::Lambda::EventInvokeConfig":
+            deferred["invoke_configs"][logical_id] = properties
+            del resources[logical_id]
+        elif kind in ("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+            deferred["resource_policies"][logical_id] = (kind, properties)
+            del resources[logical_id]
         elif kind == SNS_SUBSCRIPTION:
             deferred["subscriptions"][logical_id] = properties
             del resources[logical_id]
     for api in bodies:
         stages.setdefault(api, ["Prod"])
+    deferred["not_emulated"] = _drop_not_emulated(adapted)
     # Nothing may depend on what was removed.
     for resource in resources.values():
         depends = resource.get("DependsOn")
@@ -136,9 +181,63 @@ def adapt_for_moto(template: dict, stack_name: str):
     return adapted, bodies, stages, deferred
 
 
+def emulated(kind: str) -> bool:
+    """Whether the lab can create a resource of this type (moto, or the lab itself)."""
+    return kind in get_model_map() or kind in LAB_APPLIED_TYPES or kind.startswith(
+        LAB_APPLIED_PREFIXES)
+
+
+def _drop_not_emulated(template: dict) -> list[str]:
+    """Remove the resources the lab cannot create, and point references to them at a
+    placeholder, so the rest deploys; the deployment names them (never dropped silently)."""
+    resources = template["Resources"]
+    dropped = [logical_id for logical_id, r in resources.items() if not emulated(r["Type"])]
+    names = [f"{logical_id} ({resources[logical_id]['Type']})" for logical_id in dropped]
+    for logical_id in dropped:
+        del resources[logical_id]
+
+    def placeholder(value):
+        if isinstance(value, dict):
+            if value.get("Ref") in dropped:
+                return f"lab-not-emulated-{value['Ref']}"
+            target = value.get("Fn::GetAtt")
+            if target and (target[0] if isinstance(target, list) else target.split(".")[0]) \
+                    in dropped:
+                return "lab-not-emulated"
+            return {k: placeholder(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [placeholder(v) for v in value]
+        return value
+
+    template["Resources"] = placeholder(resources)
+    template["Outputs"] = {k: v for k, v in placeholder(template.get("Outputs", {})).items()}
+    return names
+
+
 def _apply_deferred(sandbox: Sandbox, deployment: Deployment, deferred: dict) -> None:
-    """S3 notifications and SNS subscriptions, which moto's CloudFormation skips."""
+    """S3 notifications and SNS subscriptions, which moto's CloudFormation skips, and the
+    dead-letter queues moto does not keep (the lab's async invoker uses them)."""
     variables = _substitutions(sandbox, deployment)
+    for logical_id, target in deferred["dead_letters"].items():
+        function_name = deployment.resources[logical_id]["physical_id"]
+        deployment.dead_letter_targets[function_name] = _resolve_all(target, variables)
+    for kind, properties in deferred["resource_policies"].values():
+        resolved = _resolve_all(properties, variables)
+        policy = json.dumps(resolved["PolicyDocument"])
+        if kind == "AWS::SQS::QueuePolicy":
+            for queue_url in resolved.get("Queues", []):
+                sandbox.client("sqs").set_queue_attributes(QueueUrl=queue_url,
+                                                           Attributes={"Policy": policy})
+        else:
+            for topic_arn in resolved.get("Topics", []):
+                sandbox.client("sns").set_topic_attributes(
+                    TopicArn=topic_arn, AttributeName="Policy", AttributeValue=policy)
+    for properties in deferred["invoke_configs"].values():
+        resolved = _resolve_all(properties, variables)
+        options = {k: resolved[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds",
+                                            "DestinationConfig") if k in resolved}
+        sandbox.client("lambda").put_function_event_invoke_config(
+            FunctionName=resolved["FunctionName"], **options)
     s3 = sandbox.client("s3")
     for logical_id, notification in deferred["notifications"].items():
         bucket = deployment.resources[logical_id]["physical_id"]
@@ -193,6 +292,7 @@ def _apply_rest_api(sandbox: Sandbox, deployment: Deployment, logical_id: str, b
     api_id = deployment.resources[logical_id]["physical_id"]
     resources = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id)["items"]}
     variables = _substitutions(sandbox, deployment)
+    authorizers = deploy_apis.rest_authorizers_create(apigateway, api_id, body, variables)
     for path, operations in sorted(body.get("paths", {}).items()):
         resource_id = _ensure_resource(apigateway, api_id, resources, path)
         for verb, operation in operations.items():
@@ -200,15 +300,36 @@ def _apply_rest_api(sandbox: Sandbox, deployment: Deployment, logical_id: str, b
                 continue
             method = "ANY" if verb == ANY_METHOD else verb.upper()
             apigateway.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method,
-                                  authorizationType="NONE")
+                                  **deploy_apis.rest_method_authorization(operation, authorizers))
             integration = operation.get("x-amazon-apigateway-integration", {})
             apigateway.put_integration(
                 restApiId=api_id, resourceId=resource_id, httpMethod=method,
                 type=integration.get("type", "aws_proxy").upper(),
                 integrationHttpMethod=integration.get("httpMethod", "POST"),
-                uri=_resolve(integration.get("uri", ""), variables))
+                uri=_resolve(integration.get("uri", ""), variables),
+                **_integration_options(integration, variables))
+            deploy_apis.rest_integration_responses(apigateway, api_id, resource_id, method,
+                                                   integration)
+            apigateway_aws.integration_responses_put(apigateway, api_id, resource_id, method,
+                                                     integration)
     for stage in stages:
         apigateway.create_deployment(restApiId=api_id, stageName=stage)
+
+
+def _integration_options(integration: dict, variables: dict[str, str]) -> dict:
+    """What a non-proxy integration (an AWS service's, a MOCK's) carries besides its uri:
+    the role API Gateway assumes, request parameters and mapping templates."""
+    options = {key: _resolve_all(integration[key], variables)
+               for key in ("credentials", "requestParameters", "requestTemplates",
+                           "passthroughBehavior") if integration.get(key) is not None}
+    # SAM's "invoke with the caller's credentials" (arn:aws:iam::*:user/*), which moto
+    # refuses as a cross-account role; the lab's proxy routing does not use it.
+    if not str(options.get("credentials", "")).startswith(
+            f"arn:aws:iam::{variables['AWS::AccountId']}:"):
+        options.pop("credentials", None)
+    if options.get("passthroughBehavior"):  # OpenAPI writes when_no_match
+        options["passthroughBehavior"] = options["passthroughBehavior"].upper()
+    return options
 
 
 def _ensure_resource(apigateway, api_id: str, resources: dict[str, str], path: str) -> str:
@@ -232,6 +353,8 @@ def _substitutions(sandbox: Sandbox, deployment: Deployment) -> dict[str, str]:
                            account_id=sandbox.account_id)
         if arn:
             variables[f"{logical_id}.Arn"] = arn
+        if resource["type"] == "AWS::SQS::Queue":  # an SQS integration's uri names the queue
+            variables[f"{logical_id}.QueueName"] = resource["physical_id"].rsplit("/", 1)[-1]
     return variables
 
 
@@ -269,9 +392,11 @@ def _describe(sandbox: Sandbox, stack_name: str, fingerprint: str, *, reused: bo
     cloudformation = sandbox.client("cloudformation")
     stack = _stack(cloudformation, stack_name) or {}
     listed = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    # moto lists a resource it could not create without an id: it is not in the stack.
     resources = {r["LogicalResourceId"]: {"type": r["ResourceType"],
                                           "physical_id": r.get("PhysicalResourceId", "")}
-                 for r in listed}
+                 for r in listed if "LogicalResourceId" in r}
+    resources.update(deploy_apis.made_resources(stack))
     functions = {k: v["physical_id"] for k, v in resources.items()
                  if v["type"] == "AWS::Lambda::Function"}
     apis = []
@@ -284,6 +409,10 @@ def _describe(sandbox: Sandbox, stack_name: str, fingerprint: str, *, reused: bo
             url = (f"{sandbox.endpoint_url}/restapis/{api_id}/{stage['stageName']}"
                    f"/_user_request_")
             apis.append(RestApiEndpoint(logical_id, api_id, stage["stageName"], url))
+    apis += [RestApiEndpoint(*e) for e in deploy_apis.http_api_endpoints(sandbox, resources)]
+    websocket_apis = deploy_websocket.made_resources(stack)  # listed after the HTTP APIs'
+    resources.update(websocket_apis)
+    apis += [RestApiEndpoint(*e) for e in deploy_websocket.endpoints(sandbox, websocket_apis)]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     return Deployment(stack_name=stack_name, account_id=sandbox.account_id,
                       functions=functions, apis=apis, outputs=outputs, resources=resources,

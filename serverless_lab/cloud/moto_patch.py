@@ -7,6 +7,7 @@ runtime. It is private: moto is pinned exactly, and tests/cloud/test_moto_contra
 loudly if its signature changes.
 """
 
+import functools
 import inspect
 import json
 
@@ -29,6 +30,8 @@ def function_config(fn: LambdaFunction) -> FunctionConfig:
         timeout=float(fn.timeout),
         role=fn.role,
         code_zip=fn.code_bytes,
+        reserved_concurrency=(int(fn.reserved_concurrency)
+                              if fn.reserved_concurrency is not None else None),
         environment=tuple(sorted((k, str(v)) for k, v in (fn.environment_vars or {}).items())),
     )
 
@@ -52,18 +55,40 @@ def lambda_invoke(runtime: LambdaRuntime, fn: LambdaFunction, document: str) -> 
     return invocation
 
 
-def install(invoke) -> None:
-    """Send every moto Lambda invocation to `invoke(function, event_json) -> Invocation`."""
+def install(invoke):
+    """Send every moto Lambda invocation to `invoke(function, event_json)`, which returns an
+    Invocation, or None when it queued the event for asynchronous invocation. Returns what was
+    installed before, for `restore` (moto's backends are per process, so is this hook)."""
+    previous = LambdaFunction._invoke_lambda
 
     def _invoke_lambda(self: LambdaFunction, event: str | dict | None = None):
         # moto passes a dict from Invoke and a JSON string from its event sources.
         document = event if isinstance(event, str) else json.dumps(event or {})
         invocation = invoke(self, document)
+        if invocation is None:
+            return "", False, ""
         if invocation.error is not None:
             return json.dumps(invocation.error), True, invocation.logs
         return invocation.payload or "null", False, invocation.logs
 
     LambdaFunction._invoke_lambda = _invoke_lambda
+    return previous
+
+
+def restore(previous) -> None:
+    LambdaFunction._invoke_lambda = previous
+
+
+def speed_up_dispatch() -> None:
+    """Two pure lookups moto's server repeats on every request, cached: the listing of its
+    own package directory (to recognise a service by host) and the method names of a
+    response class (to find an action). Both depend only on the installed moto."""
+    import moto.backends
+    import moto.core.responses
+
+    modules = tuple(ORIGINAL_MODULE_LISTING())
+    moto.backends.list_of_moto_modules = lambda: modules
+    moto.core.responses.method_names_from_class = functools.cache(ORIGINAL_METHOD_NAMES)
 
 
 def signature_matches() -> bool:
@@ -71,3 +96,5 @@ def signature_matches() -> bool:
 
 
 ORIGINAL_INVOKE = LambdaFunction._invoke_lambda
+ORIGINAL_MODULE_LISTING = __import__("moto.backends").backends.list_of_moto_modules
+ORIGINAL_METHOD_NAMES = __import__("moto.core.responses").core.responses.method_names_from_class

@@ -74,15 +74,17 @@ def zip_folder(path: Path) -> bytes:
     return buffer.getvalue()
 
 
-def package_functions(template: dict, folder: Path, *, upload) -> tuple[dict, str]:
+def package_functions(template: dict, folder: Path, *, upload,
+                      build=lambda path: path) -> tuple[dict, str]:
     """A copy of the template whose CodeUris point at uploaded zips, and a fingerprint of
-    template and code. `upload(key, data)` stores one zip and returns its s3:// URI."""
+    template and code. `upload(key, data)` stores one zip and returns its s3:// URI;
+    `build(folder)` returns the folder to zip (with its dependencies installed)."""
     packaged = deepcopy(template)
     fingerprint = hashlib.sha256(repr(template).encode())
     uploaded: dict[Path, str] = {}  # functions often share one CodeUri folder
     for logical_id, path in function_code_folders(template, folder).items():
         if path not in uploaded:
-            data = zip_folder(path)
+            data = zip_folder(build(path))
             digest = hashlib.sha256(data).hexdigest()
             fingerprint.update(digest.encode())
             uploaded[path] = upload(f"{digest}.zip", data)

@@ -2,7 +2,8 @@
 
 One threaded WSGI server answers three kinds of request:
 - `/_lab/...`: the control API the web app and the CLI use (control.py);
-- `/restapis/<id>/<stage>/_user_request_/...`: learners' REST APIs (apigateway.py);
+- `/restapis/<id>/<stage>/_user_request_/...` and `/_aws/execute-api/<id>/...`: learners'
+  REST APIs (apigateway.py) and HTTP APIs (httpapi.py);
 - everything else: AWS API calls, handled by moto and recorded in the caller's trace.
 Threaded is required: handlers call back into the server while an invocation is in flight.
 """
@@ -19,10 +20,25 @@ from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from . import apigateway, moto_patch, trace, wire
+from . import (
+    apigateway,
+    apigateway_aws,
+    eventbridge,
+    invoke_api,
+    moto_patch,
+    recursion,
+    sqs_moto,
+    stepfunctions,
+    trace,
+    websocket,
+    wire,
+)
 from .accounts import BOOTSTRAP, Accounts
+from .async_invoke import AsyncInvoker
+from .clock import LabClock
 from .control import ControlApi
 from .runtime.lambda_runtime import LambdaRuntime
+from .sqs_mappings import SqsMappings
 
 DEFAULT_PORT = 4566
 # How AWS hands each source's events to Lambda: pushed as an asynchronous invocation, or
@@ -33,10 +49,7 @@ MAX_RECORDED_BODY = 1 << 20
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """The trace is the lab's log of requests; werkzeug's access log would only be noise.
-    HTTP/1.1 keeps connections alive, so a warm handler's SDK calls reuse theirs."""
-
-    protocol_version = "HTTP/1.1"
+    """The trace is the lab's log of requests; werkzeug's access log would only be noise."""
 
     def log_request(self, *args, **kwargs):
         pass
@@ -53,7 +66,7 @@ class LabApp:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_lab/"):
             return self.cloud.control(environ, start_response)
-        if found := apigateway.USER_REQUEST.match(path):
+        if found := apigateway.USER_REQUEST.match(path) or apigateway.EXECUTE_API.match(path):
             return self._user_request(found, environ, start_response)
         return self._aws_call(environ, start_response)
 
@@ -68,9 +81,11 @@ class LabApp:
             query=environ.get("QUERY_STRING", ""),
             body=environ["wsgi.input"].read(length) if length else b"",
             source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"))
-        response = self.cloud.rest_apis.handle(api_id=found["api_id"], stage=found["stage"],
+        response = self.cloud.rest_apis.handle(api_id=found["api_id"],
+                                               stage=found.groupdict().get("stage"),
                                                request=request)
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        headers += [("Set-Cookie", cookie) for cookie in response.cookies]
         headers.append(("Content-Length", str(len(response.body))))
         start_response(f"{response.status} {_reason(response.status)}", headers)
         return [response.body]
@@ -81,6 +96,16 @@ class LabApp:
             return self.moto(environ, start_response)
         key, service = signed
         account_id, caller = self.cloud.caller(key)
+        if caller.startswith("function:"):
+            # What this call triggers belongs to the calling function's chain of invocations.
+            depth = self.cloud.chains.depth_of(account_id, caller.removeprefix("function:"))
+            with recursion.calling_from(depth):
+                return self._record_aws_call(environ, start_response, key=key, service=service,
+                                             account_id=account_id, caller=caller)
+        return self._record_aws_call(environ, start_response, key=key, service=service,
+                                     account_id=account_id, caller=caller)
+
+    def _record_aws_call(self, environ, start_response, *, key, service, account_id, caller):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if 0 < length <= MAX_RECORDED_BODY else b""
         if body:
@@ -97,6 +122,10 @@ class LabApp:
             return start_response(status_line, headers, exc_info)
 
         try:
+            if service == "lambda" and invoke_api.INVOKE_PATH.match(environ.get("PATH_INFO", "")):
+                return invoke_api.handle(self.cloud, environ, recording_start_response,
+                                         account_id=account_id, region=wire.region(environ),
+                                         fallback=self.moto)
             return self.moto(environ, recording_start_response)
         finally:
             event.update(status=status.get("code", 500),
@@ -123,9 +152,33 @@ class LabCloud:
             on_invocation=self._record_invocation,
             warmup_credentials={"aws_access_key_id": BOOTSTRAP["AccessKeyId"],
                                 "aws_secret_access_key": BOOTSTRAP["SecretAccessKey"]},
+            account_concurrency=lambda account: self.concurrency_limits.get(account, 1000),
             **({"idle_ttl": idle_ttl} if idle_ttl else {}))
-        moto_patch.install(self.invoke_from_moto)
+        self._previous_invoke = moto_patch.install(self.invoke_from_moto)
+        moto_patch.speed_up_dispatch()
+        self.sqs_mappings = SqsMappings(invoke=self.invoke, recorder=self.recorder)
+        sqs_moto.install(self.sqs_mappings)
+        self._aws_integrations = apigateway_aws.install(accounts=self.accounts,
+                                                        endpoint_url=self.url)
+        stepfunctions.install(self)
+        self.chains = recursion.Chains()
+        self.async_invoker = AsyncInvoker(
+            invoke=self.invoke, deliver=self.deliver, recorder=self.recorder,
+            dead_letter_target=self.dead_letter_target,
+            delay_scale=float(os.environ.get("LAB_ASYNC_DELAY_SCALE", 1 / 60)))
+        self.dead_letters: dict[tuple[str, str], str] = {}  # (account, function) -> DLQ ARN
+        self.concurrency_limits: dict[str, int] = {}  # account -> its concurrency limit
+        # EventBridge rules and Scheduler schedules, fired by each sandbox's lab clock.
+        self.clock = LabClock()
+        self.events = eventbridge.EventPlane(recorder=self.recorder, clock=self.clock,
+                                             invoke_async=self.async_invoker.submit)
+        eventbridge.install(self.events)
         self.rest_apis = apigateway.RestApiGateway(invoke=self.invoke, recorder=self.recorder)
+        # WebSocket APIs: their endpoint and, over HTTPS, their @connections API.
+        self.websockets = websocket.WebSocketGateway(
+            host=host, invoke=self.invoke, recorder=self.recorder, caller=self.caller,
+            tls_dir=self.data_dir / "tls" / str(self.port))
+        self.runtime.ca_bundle = str(self.websockets.ca_file)  # workers trust that HTTPS
         self.control = ControlApi(self)
         self._thread = None
         self._callers: dict[str, tuple[str, str]] = {}
@@ -135,17 +188,34 @@ class LabCloud:
         self._thread = threading.Thread(target=self.server.serve_forever, name="lab-cloud",
                                         daemon=True)
         self._thread.start()
+        self.clock.start()
+        self.websockets.start()
         return self
 
     def stop(self) -> None:
+        self.websockets.stop()  # first: closing connections still runs $disconnect
+        self.clock.stop()
+        self.events.stop()
+        self.sqs_mappings.stop()
+        sqs_moto.uninstall(self.sqs_mappings)
+        stepfunctions.uninstall(self)
+        apigateway_aws.uninstall(self._aws_integrations)
+        # moto's hooks are per process: give them back to the lab cloud that ran before this
+        # one (`lab bench` starts and stops its own inside a running one).
+        moto_patch.restore(self._previous_invoke)
+        self.async_invoker.stop()
         self.server.shutdown()
         self.server.server_close()
         self.runtime.stop()
 
-    def invoke(self, fn, document: str):
+    def invoke(self, fn, document: str, *, depth: int | None = None):
+        """Run fn on document. `depth` is its place in a chain of invocations (by default one
+        more than the handler whose API call led here)."""
+        depth = depth or recursion.current_depth() + 1
         self.recorder.begin(fn.account_id)
         try:
-            return moto_patch.lambda_invoke(self.runtime, fn, document)
+            with self.chains.running(fn.account_id, fn.function_name, depth):
+                return moto_patch.lambda_invoke(self.runtime, fn, document)
         finally:
             self.recorder.end(fn.account_id)
 
@@ -153,12 +223,49 @@ class LabCloud:
         """An invocation moto started: a direct Invoke, or an event source's delivery, which
         the trace shows as a hop from that source."""
         source = event_source(document)
+        mode = DELIVERY_MODES.get(source, "async")
         if source:
             records = json.loads(document).get("Records") or [None]
             self.recorder.record(fn.account_id, trace.DELIVERY, source=source,
-                                 target=fn.function_name, mode=DELIVERY_MODES.get(source, "async"),
+                                 target=fn.function_name, mode=mode,
                                  batch_size=len(records), event=json.loads(document))
+        if source and mode == "async":
+            # S3, SNS and EventBridge invoke asynchronously: the event joins Lambda's queue.
+            self.async_invoker.submit(fn, document, depth=recursion.current_depth() + 1)
+            return None
         return self.invoke(fn, document)
+
+    def dead_letter_target(self, fn) -> str | None:
+        return self.dead_letters.get((fn.account_id, fn.function_name))
+
+    def deliver(self, account_id: str, region: str, target_arn: str, document: str,
+                attributes: dict | None) -> None:
+        """Send an asynchronous invocation's record (or, for a DLQ, its event) to a target,
+        as the Lambda service does: SQS, SNS, Lambda or EventBridge."""
+        from moto.awslambda.models import lambda_backends
+
+        service = target_arn.split(":")[2]
+        if service == "lambda":
+            target = lambda_backends[account_id][region].get_function(target_arn)
+            self.async_invoker.submit(target, document)
+            return
+        sandbox = self.accounts.service_sandbox(account_id)
+        message_attributes = {k: {"DataType": "String", "StringValue": v}
+                              for k, v in (attributes or {}).items()}
+        if service == "sqs":
+            sqs = sandbox.client("sqs")
+            url = sqs.get_queue_url(QueueName=target_arn.rsplit(":", 1)[-1])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=document,
+                             MessageAttributes=message_attributes)
+        elif service == "sns":
+            sandbox.client("sns").publish(TopicArn=target_arn, Message=document,
+                                          MessageAttributes=message_attributes)
+        elif service == "events":
+            result = "Failure" if attributes is not None or '"functionError"' in document \
+                else "Success"
+            sandbox.client("events").put_events(Entries=[{
+                "Source": "lambda", "DetailType": f"Lambda Function Invocation Result - {result}",
+                "Detail": document, "EventBusName": target_arn}])
 
     def caller(self, access_key: str) -> tuple[str, str]:
         """(account id, who) for an access key: ours are known, others asked of moto's IAM."""

@@ -17,6 +17,9 @@ API_CALL = "api_call"  # service, operation, status, duration_ms, caller, reques
 HTTP = "http"  # an HTTP request to an API Gateway endpoint: method, path, status, api_id...
 DELIVERY = "delivery"  # source -> target with the event document: source, target, mode, event
 INVOCATION = "invocation"  # one Lambda invocation with the REPORT figures and logs
+# A Step Functions history event: execution, state_machine, event (AWS's history event
+# type), state, error, cause, note (the lab's, e.g. how long a Wait lasts in lab time).
+EXECUTION = "execution"
 
 
 class Recorder:
@@ -25,6 +28,12 @@ class Recorder:
         self._lock = threading.Lock()
         self._events: dict[str, deque] = {}
         self._inflight: dict[str, int] = {}
+        self._busy_checks: list = []  # (account_id) -> bool, e.g. pollers with messages
+
+    def add_busy_check(self, check) -> None:
+        """Something besides a hop that keeps an account from being quiet (a poller whose
+        queue still has messages); asked on every `quiet`, so it must be cheap."""
+        self._busy_checks.append(check)
 
     def record(self, account_id: str, type_: str, **fields) -> dict:
         """Append an event; the returned dict may be filled in further until the hop ends."""
@@ -56,7 +65,9 @@ class Recorder:
 
     def quiet(self, account_id: str) -> bool:
         with self._lock:
-            return self._inflight.get(account_id, 0) <= 0
+            if self._inflight.get(account_id, 0) > 0:
+                return False
+        return not any(check(account_id) for check in self._busy_checks)
 
     def forget(self, account_id: str) -> None:
         with self._lock:

@@ -25,6 +25,12 @@ def signed_by(environ) -> tuple[str, str] | None:
     return found["key"], found["service"]
 
 
+def region(environ) -> str:
+    """The region a SigV4 request was signed for."""
+    found = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return found["region"] if found else "us-east-1"
+
+
 def operation(environ, service: str, body: bytes) -> str:
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:

@@ -79,3 +79,20 @@ def test_invalid_learner_name_is_refused(lab):
 
     with pytest.raises(LabCloudError, match="A learner name is"):
         lab.sandbox("no spaces allowed")
+
+
+def test_invoking_another_learners_function_by_its_arn_is_denied(lab):
+    from pathlib import Path
+
+    echo = Path(__file__).parent / "functions" / "echo"
+    ada = lab.deploy("arn-ada", str(echo), stack="echo")
+    lab.deploy("arn-grace", str(echo), stack="echo")  # grace has a function of the same name
+    found, grace = clients_for(lab, "arn-grace")
+    ada_arn = (f"arn:aws:lambda:us-east-1:{ada['account_id']}:function:"
+               f"{ada['functions']['EchoFunction']}")
+    mark = lab.trace("arn-ada", since=2**62)["last_seq"]
+    with pytest.raises(ClientError) as denied:
+        grace.client("lambda", endpoint_url=found["endpoint_url"]).invoke(FunctionName=ada_arn)
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert [e for e in lab.trace("arn-ada", since=mark)["events"]
+            if e["type"] == "invocation"] == []

@@ -40,3 +40,12 @@ def test_a_huge_file_hits_the_file_size_limit(lab, learner, deploy):
     finally:
         if os.path.exists("/tmp/lab-big-file"):
             os.remove("/tmp/lab-big-file")
+
+
+def test_memory_bomb_is_stopped_at_memory_size_and_reported_as_aws_does(lab, learner, deploy):
+    deploy("hostile")
+    bombed = lab.invoke(learner, "hostile", "MemoryBombFunction", {})
+    assert bombed["error"]["errorType"] == "Runtime.OutOfMemory"
+    assert bombed["error"]["errorMessage"].endswith("Runtime exited with error: signal: killed")
+    assert bombed["max_memory_used_mb"] == 128
+    assert lab.invoke(learner, "hostile", "MemoryBombFunction", {})["cold_start"] is True

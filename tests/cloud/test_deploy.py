@@ -1,5 +1,6 @@
 """Deploying SAM folders: idempotent, and a failure leaves nothing behind."""
 
+import json
 import shutil
 from urllib.parse import unquote
 
@@ -7,6 +8,7 @@ import pytest
 
 from serverless_lab.cloud.client import LabCloudError
 from tests.cloud.conftest import FUNCTIONS
+from tests.conftest import wait_quiet
 
 
 def test_deploy_creates_functions_api_and_stage(deploy, sandbox):
@@ -80,6 +82,7 @@ def test_s3_notifications_and_sns_subscriptions_are_applied_and_deliver(lab, lea
     s3.put_object(Bucket=bucket, Key="in/orders.csv", Body=b"a,b\n")
     s3.put_object(Bucket=bucket, Key="in/photo.png", Body=b"png")  # filtered out
     sandbox.client("sns").publish(TopicArn=resources["Alerts"]["physical_id"], Message="hi")
+    wait_quiet(lab, learner)  # S3 and SNS invoke Lambda asynchronously
     table = resources["Seen"]["physical_id"]
     items = sandbox.client("dynamodb").scan(TableName=table)["Items"]
     assert sorted(i["source"]["S"] for i in items) == ["aws:s3", "aws:sns"]
@@ -88,3 +91,18 @@ def test_s3_notifications_and_sns_subscriptions_are_applied_and_deliver(lab, lea
         ("aws:s3", "async", 1), ("aws:sns", "async", 1)]
     # S3 event keys are URL-encoded (moto also encodes "/", which AWS leaves as it is).
     assert unquote(deliveries[0]["event"]["Records"][0]["s3"]["object"]["key"]) == "in/orders.csv"
+
+
+def test_requirements_are_installed_into_the_function_as_sam_build_does(lab, learner, deploy):
+    deploy("deps")
+    result = lab.invoke(learner, "deps", "WithDependencies", {})
+    assert result["error"] is None
+    assert json.loads(result["payload"]) == {"six": "1.16.0"}
+
+
+def test_a_requirement_that_cannot_be_installed_is_a_located_error(lab, learner, tmp_path):
+    folder = tmp_path / "bad-deps"
+    shutil.copytree(FUNCTIONS / "deps", folder)
+    (folder / "requirements.txt").write_text("no-such-package-serverless-lab==0.0.1\n")
+    with pytest.raises(LabCloudError, match=r"requirements\.txt: cannot install"):
+        lab.deploy(learner, str(folder), stack="bad-deps")

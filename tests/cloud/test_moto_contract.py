@@ -32,3 +32,33 @@ def test_invoke_api_runs_the_handler_in_the_lab_runtime(lab_cloud, deploy, sandb
     assert payload["event"] == {"hello": "moto"}
     assert payload["environment"]["GREETING"] == "hello"
     assert LambdaFunction._invoke_lambda is not moto_patch.ORIGINAL_INVOKE
+
+
+def test_sqs_mapping_hooks_keep_the_signatures_the_lab_was_written_for():
+    from serverless_lab.cloud import sqs_moto
+
+    assert sqs_moto.signatures_match()
+
+
+def test_moto_still_delivers_sqs_through_the_queue_attribute_the_lab_empties():
+    # sqs_moto takes each new mapping off `queue.lambda_event_source_mappings`, which is what
+    # moto's add_message walks to deliver synchronously, and deletes under `_messages_lock`.
+    from serverless_lab.cloud import sqs_moto
+
+    add_message = inspect.getsource(sqs_moto.ORIGINALS["add_message"])
+    assert "self.lambda_event_source_mappings.items()" in add_message
+    assert "with self._messages_lock:" in add_message
+    create = inspect.getsource(sqs_moto.ORIGINALS["create"])
+    assert "queue.lambda_event_source_mappings[esm.function_arn] = esm" in create
+
+
+def test_the_lookups_the_lab_caches_are_still_pure_and_where_the_lab_expects_them():
+    import moto.backends
+    import moto.core.responses
+    from moto.dynamodb.responses import DynamoHandler
+
+    assert list(moto_patch.ORIGINAL_MODULE_LISTING()) == list(moto.backends.list_of_moto_modules())
+    assert "dynamodb" in moto.backends.list_of_moto_modules()
+    assert moto.core.responses.method_names_from_class(DynamoHandler) == \
+        moto_patch.ORIGINAL_METHOD_NAMES(DynamoHandler)
+    assert "put_item" in moto.core.responses.method_names_from_class(DynamoHandler)

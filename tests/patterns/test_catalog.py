@@ -16,6 +16,8 @@ def test_pattern_has_template_handlers_content_and_a_default_scenario(pattern):
     assert pattern.handler_sources(), "no handler code under src/"
     for section in CONTENT_SECTIONS:
         assert pattern.content[section], f"{pattern.slug}: section {section} is empty"
+        # A stray "key: value" in YAML turns a sentence into a mapping: every item is text.
+        assert all(isinstance(item, str) for item in pattern.content[section]), section
     assert pattern.default_scenario.steps
 
 
@@ -36,3 +38,11 @@ def test_every_scenario_meets_its_expectations(lab, learner, pattern, scenario):
     failed = [x for x in trace.expectations if not x.passed]
     assert trace.error is None
     assert trace.expectations and not failed, failed
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.slug)
+def test_template_passes_cfn_lint_without_errors(pattern):
+    from patterns.lint import template_findings
+
+    errors = [f for f in template_findings(pattern.template_text) if f.severity == "error"]
+    assert errors == []

@@ -38,7 +38,7 @@ def test_htmx_run_returns_only_the_trace_fragment(client, lab_cloud):
     assert html.lstrip().startswith('<div id="trace"')
     assert "<html" not in html
     assert "REPORT RequestId:" in html and "Init Duration:" in html
-    assert html.count("cold start") == 2 and html.count(">warm<") == 1
+    assert html.count('class="badge cold"') == 2 and html.count('class="badge warm"') == 1
     assert "dynamodb" in html and "PutItem" in html
     assert "passed" in html
 
@@ -78,3 +78,32 @@ def test_lab_cloud_down_is_a_clear_error_and_the_app_keeps_serving(client, setti
                        ).content.decode()
     assert "The lab cloud does not answer at http://127.0.0.1:9" in html
     assert client.get(PAGE_URL).status_code == 200
+
+
+def test_page_shows_cfn_lint_and_the_commands_for_real_aws(client):
+    page = client.get(PAGE_URL).content.decode()
+    assert "cfn-lint finds nothing to fix in this template." in page
+    assert "sam deploy --stack-name rest-api --resolve-s3 --capabilities CAPABILITY_IAM" in page
+    assert ("curl -X POST https://&lt;api-id&gt;.execute-api.&lt;region&gt;.amazonaws.com"
+            "/Prod/orders") in page
+
+
+def test_download_is_a_sam_project_without_the_labs_teaching_files(client):
+    import io
+    import zipfile
+
+    response = client.get(reverse("patterns:download", args=["rest-api"]))
+    assert response["Content-Disposition"] == 'attachment; filename="rest-api.zip"'
+    names = set(zipfile.ZipFile(io.BytesIO(response.content)).namelist())
+    assert {"rest-api/template.yaml", "rest-api/src/create_order.py",
+            "rest-api/README.md"} <= names
+    assert not {"rest-api/pattern.yaml", "rest-api/scenarios.yaml"} & names
+
+
+def test_a_run_draws_its_sequence_diagram_from_the_trace(client, lab_cloud):
+    html = client.post(RUN_URL, {"scenario": "create-then-get"}, HTTP_HX_REQUEST="true"
+                       ).content.decode()
+    assert "sequenceDiagram" in html
+    assert "Client-&gt;&gt;API_Gateway: POST /orders" in html
+    assert "CreateOrderFunction-&gt;&gt;DynamoDB: PutItem (200)" in html
+    assert "Note over CreateOrderFunction: cold start" in html

@@ -50,11 +50,22 @@ class Command(BaseCommand):
         deploy.add_argument("--learner", default=DEFAULT_LEARNER)
         deploy.add_argument("--json", action="store_true")
 
+        imports = commands.add_parser("import", help="add a SAM folder to the catalog")
+        imports.add_argument("path", type=Path)
+        imports.add_argument("--slug", help="the pattern's name in the catalog")
+        imports.add_argument("--learner", default=DEFAULT_LEARNER)
+
         env = commands.add_parser("env", help="shell exports to reach a learner's sandbox")
         env.add_argument("--learner", default=DEFAULT_LEARNER)
 
         reset = commands.add_parser("reset", help="empty a learner's sandbox")
         reset.add_argument("--learner", default=DEFAULT_LEARNER)
+
+        clock = commands.add_parser("clock", help="show or fast-forward a sandbox's lab clock")
+        clock.add_argument("--learner", default=DEFAULT_LEARNER)
+        clock.add_argument("--advance", help="a duration such as 24h, 90m, 3d or 1h30m; every "
+                                             "schedule that falls due fires, in order")
+        clock.add_argument("--json", action="store_true")
 
         bench = commands.add_parser("bench", help="measure the lab's speed (see bench/)")
         bench.add_argument("--samples", type=int, default=30)
@@ -76,7 +87,7 @@ class Command(BaseCommand):
             self.stderr.write(f"(no lab cloud at {settings.LAB_CLOUD_URL}: started one in this "
                               f"process for this command; `lab serve` keeps one running)")
         try:
-            return getattr(self, command)(client, options)
+            return getattr(self, "import_" if command == "import" else command)(client, options)
         except LabCloudError as e:
             raise CommandError(str(e)) from None
         finally:
@@ -119,6 +130,31 @@ class Command(BaseCommand):
             raise CommandError(NO_SUCH_PATTERN.format(name=target))
         return folder, folder.name
 
+    def import_(self, client, options):
+        from patterns.importer import (
+            PatternImportError,
+            TemplateError,
+            import_plan,
+            pattern_import,
+            pattern_unimport,
+        )
+
+        try:
+            plan = import_plan(options["path"], slug=options["slug"])
+        except (PatternImportError, TemplateError) as e:
+            raise CommandError(str(e)) from None
+        target = pattern_import(plan, options["path"])
+        try:  # it must deploy, or it is not imported at all
+            client.deploy(options["learner"], str(target), stack=plan.slug)
+        except LabCloudError as e:
+            pattern_unimport(plan.slug)
+            raise CommandError(f"{options['path']}: does not deploy: {e}") from None
+        self.stdout.write(f"Imported {plan.slug}: {plan.title} ({target})")
+        self.stdout.write(f"  functions: {', '.join(plan.functions)}")
+        self.stdout.write(f"  scenarios: {', '.join(plan.scenarios)}")
+        for resource in plan.unsupported:
+            self.stdout.write(f"  not emulated by the lab: {resource}")
+
     def deploy(self, client, options):
         folder, stack = self._folder(options["target"])
         deployment = client.deploy(options["learner"], str(folder), stack=stack)
@@ -154,6 +190,20 @@ class Command(BaseCommand):
                    "AWS_SESSION_TOKEN": credentials["SessionToken"],
                    "AWS_REGION": sandbox["region"]}
         self.stdout.write("\n".join(f"export {k}={shlex.quote(v)}" for k, v in exports.items()))
+
+    def clock(self, client, options):
+        answer = client.clock(options["learner"], advance=options["advance"])
+        if options["advance"]:
+            lines = [f"Advanced account {answer['account_id']} from {answer['from']} to "
+                     f"{answer['to']}: {len(answer['fired'])} schedule occurrence(s) fired"]
+            lines += [f"  {f['time']}  {f['kind']} {f['name']} ({f['expression']}): "
+                      f"{f['deliveries']} delivery(ies)" for f in answer["fired"]]
+        else:
+            lines = [f"Account {answer['account_id']}: lab time {answer['time']} "
+                     f"({answer['offset_seconds']:+.0f} s from real time)"]
+            lines += [f"  {s['kind']} {s['name']} ({s['expression']}, {s['timezone']}): "
+                      f"next {s['next']}" for s in answer["schedules"]]
+        self._emit(answer, options["json"], "\n".join(lines))
 
     def reset(self, client, options):
         result = client.reset(options["learner"])
@@ -196,13 +246,30 @@ def _trace_text(document: dict) -> str:
         lines.append(f"  error: {document['error']}")
     for step in document["steps"]:
         response = step["response"] or {}
-        lines.append(f"- {step['name']}: {step['request']['method']} {step['request']['path']} "
+        lines.append(f"- {step['name']}: {_step_label(step['request'])} "
                      f"-> {response.get('status')}")
         for event in step["events"]:
             if event["type"] == "invocation":
                 lines.append(f"    {event['function_name']} "
                              f"({'cold' if event['cold_start'] else 'warm'}): {event['report']}")
+            elif event["type"] == "execution":
+                parts = [event["event"], event.get("state"), event.get("error"),
+                         f"({event['note']})" if event.get("note") else None]
+                lines.append("    states " + " ".join(p for p in parts if p))
         for x in step["expectations"]:
             mark = "ok " if x["passed"] else "FAIL"
             lines.append(f"    [{mark}] {x['check']}: expected {x['expected']}, got {x['actual']}")
     return "\n".join(lines)
+
+
+def _step_label(request: dict) -> str:
+    """A step's action in a few words: HTTP, an AWS call, an invoke or a clock advance."""
+    if "method" in request:
+        return f"{request['method']} {request['path']}"
+    if "operation" in request:
+        return f"{request['service']} {request['operation']}"
+    if "function" in request:
+        return f"invoke {request['function']}"
+    if "advance" in request:
+        return f"clock +{request['advance']}"
+    return json.dumps(request)[:80]

@@ -12,8 +12,10 @@ import logging
 import os
 import resource
 import sys
+import threading
 import time
 import traceback
+from pathlib import Path
 
 from . import protocol
 
@@ -89,6 +91,7 @@ class Environment:
         os.environ.update(config["environment"])
         os.chdir(config["task_root"])
         sys.path.insert(0, config["task_root"])
+        _prefer_bundled_packages(config["task_root"])
         _use_warm_boto3_session()
         root = logging.getLogger()
         root.handlers = [_LambdaLogHandler(self)]
@@ -106,6 +109,7 @@ class Environment:
             error["stackTrace"] = []
             return self._init_result(started, out, error)
         self.handler = getattr(module, function_name, None)
+        _limit_memory(int(config["memory_size"]))
         if not callable(self.handler):
             error = {"errorMessage": f"Handler '{function_name}' missing on module "
                      f"'{module_name}'", "errorType": "Runtime.HandlerNotFound",
@@ -127,10 +131,20 @@ class Environment:
         error = None
         payload = None
         started = time.perf_counter()
+        fatal = False
         try:
             event = json.loads(message["event"])
             result = self.handler(event, context)
             payload = json.dumps(result)
+        except MemoryError:
+            # On AWS the kernel kills an environment that outgrows its memory; here the
+            # allocation fails first, and the environment is discarded all the same.
+            fatal = True
+            error = {"errorType": "Runtime.OutOfMemory", "errorMessage":
+                     f"RequestId: {self.request_id} Error: Runtime exited with error: "
+                     "signal: killed"}
+            out.write(f"RequestId: {self.request_id} Error: Runtime exited with error: "
+                      "signal: killed\nRuntime.OutOfMemory\n")
         except Exception as exc:  # noqa: BLE001 - an unhandled error is what AWS reports
             error = error_document(exc, self.request_id)
             trace = "".join(traceback.format_exception(exc))
@@ -143,8 +157,37 @@ class Environment:
             "payload": payload,
             "error": error,
             "logs": out.getvalue(),
-            "max_memory_mb": max(1, round(max_rss_kb / 1024)),
+            "max_memory_mb": (int(self.config["memory_size"]) if fatal
+                              else max(1, round(max_rss_kb / 1024))),
+            "fatal": fatal,
         }
+
+
+def _prefer_bundled_packages(task_root: str) -> None:
+    """Forget preloaded modules that the function bundles its own copy of (a pinned boto3,
+    six...), so its import finds the bundled one first, as on AWS."""
+    root = Path(task_root)
+    bundled = ({p.name for p in root.iterdir() if (p / "__init__.py").exists()}
+               | {p.stem for p in root.glob("*.py")})
+    for name in [n for n in sys.modules if n.split(".")[0] in bundled]:
+        del sys.modules[name]
+
+
+THREAD_STACK_BYTES = 512 * 1024
+
+
+def _limit_memory(memory_size_mb: int) -> None:
+    """Cap the environment at its function's MemorySize: the address space may grow only by
+    what is left of MemorySize beyond the memory already resident (which is what AWS counts
+    as Max Memory Used). Thread stacks are kept small so threads do not eat the budget."""
+    status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines()
+                  if ":" in line)
+    size_kb = int(status["VmSize"].split()[0])
+    resident_kb = int(status["VmRSS"].split()[0])
+    headroom_kb = max(memory_size_mb * 1024 - resident_kb, 16 * 1024)
+    limit = (size_kb + headroom_kb) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    threading.stack_size(THREAD_STACK_BYTES)
 
 
 WARM_LOADER = None  # set by the zygote: a botocore loader with service models already read

@@ -26,6 +26,19 @@ from .spawner import Spawner
 IDLE_TTL_SECONDS = 600  # AWS keeps idle environments for minutes; 10 is the lab's default
 
 
+class Throttled(RuntimeError):
+    """No concurrency left for this invocation; `reason` is AWS's TooManyRequests reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+ACCOUNT_LIMIT_EXCEEDED = "ConcurrentInvocationLimitExceeded"
+RESERVED_LIMIT_EXCEEDED = "ReservedFunctionConcurrentInvocationLimitExceeded"
+DEFAULT_ACCOUNT_CONCURRENCY = 1000
+
+
 @dataclass(frozen=True)
 class FunctionConfig:
     """What the runtime needs to know of a function: its configuration and code."""
@@ -42,6 +55,7 @@ class FunctionConfig:
     code_zip: bytes = field(repr=False)
     environment: tuple[tuple[str, str], ...] = ()
     version: str = "$LATEST"
+    reserved_concurrency: int | None = None
 
     @property
     def code_sha256(self) -> str:
@@ -113,13 +127,19 @@ class LambdaRuntime:
     """Runs functions' handlers. `credentials_for` maps (account, role) to the environment
     variables of the function's credentials; `on_invocation` is told of every invocation."""
 
+    ca_bundle: str | None = None  # a CA file workers trust, for the lab's HTTPS endpoints
+
     def __init__(self, *, endpoint_url: str, code_dir: Path, credentials_for, on_invocation=None,
-                 idle_ttl: float = IDLE_TTL_SECONDS, warmup_credentials: dict | None = None):
+                 idle_ttl: float = IDLE_TTL_SECONDS, warmup_credentials: dict | None = None,
+                 account_concurrency=lambda account_id: DEFAULT_ACCOUNT_CONCURRENCY):
         self.endpoint_url = endpoint_url
         self.code_dir = code_dir
         self.credentials_for = credentials_for
         self.on_invocation = on_invocation
         self.idle_ttl = idle_ttl
+        self.account_concurrency = account_concurrency
+        self._running: dict[str, int] = {}  # account id -> invocations in flight
+        self._running_by_function: dict[str, int] = {}
         self.spawner = Spawner(endpoint_url=endpoint_url, warmup_credentials=warmup_credentials)
         self._idle: dict[tuple, list[ExecutionEnvironment]] = {}
         self._busy: set[int] = set()
@@ -158,6 +178,7 @@ class LambdaRuntime:
             "LANG": "en_US.UTF-8",
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            **({"AWS_CA_BUNDLE": self.ca_bundle} if self.ca_bundle else {}),  # the lab's HTTPS
             **self.credentials_for(fn.account_id, fn.role, fn.function_name),
         }
         variables.update(dict(fn.environment))
@@ -197,6 +218,23 @@ class LambdaRuntime:
                                           "errorMessage": f"Runtime exited with error: {status}"}}
         init["init_ms"] = (time.perf_counter() - started) * 1000
         return env, init
+
+    def _admit(self, fn: FunctionConfig) -> None:
+        """Count the invocation against the account's and the function's concurrency, or
+        refuse it as Lambda does (reserved concurrency 0 throttles every call)."""
+        with self._lock:
+            running = self._running_by_function.get(fn.function_arn, 0)
+            if fn.reserved_concurrency is not None and running >= fn.reserved_concurrency:
+                raise Throttled(RESERVED_LIMIT_EXCEEDED)
+            if self._running.get(fn.account_id, 0) >= self.account_concurrency(fn.account_id):
+                raise Throttled(ACCOUNT_LIMIT_EXCEEDED)
+            self._running[fn.account_id] = self._running.get(fn.account_id, 0) + 1
+            self._running_by_function[fn.function_arn] = running + 1
+
+    def _leave(self, fn: FunctionConfig) -> None:
+        with self._lock:
+            self._running[fn.account_id] -= 1
+            self._running_by_function[fn.function_arn] -= 1
 
     def _acquire(self, fn: FunctionConfig):
         with self._lock:
@@ -246,7 +284,15 @@ class LambdaRuntime:
 
     # -- invocations ---------------------------------------------------------------------
     def invoke(self, fn: FunctionConfig, event: str) -> Invocation:
-        """Run fn's handler on event (a JSON document) and return what happened."""
+        """Run fn's handler on event (a JSON document) and return what happened. Raises
+        Throttled when the function or its account has no concurrency left."""
+        self._admit(fn)
+        try:
+            return self._invoke(fn, event)
+        finally:
+            self._leave(fn)
+
+    def _invoke(self, fn: FunctionConfig, event: str) -> Invocation:
         request_id = str(uuid.uuid4())
         started_at = time.time()
         env, init = self._acquire(fn)
@@ -284,7 +330,7 @@ class LambdaRuntime:
                 duration_ms=elapsed, max_memory=0, payload=None,
                 error={"errorType": "Runtime.ExitError", "errorMessage": message},
                 logs=f"RequestId: {request_id} Error: {message}\n", init_logs=init_logs)
-        self._release(env, healthy=True)
+        self._release(env, healthy=not result.get("fatal"))
         return self._finish(fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
                             duration_ms=result["duration_ms"], max_memory=result["max_memory_mb"],
                             payload=result["payload"], error=result["error"],

@@ -17,6 +17,14 @@ def print_environment(event, context):
 
 
 def big_file(event, context):
+    chunk = b"x" * (1024 * 1024)
     with open("/tmp/lab-big-file", "wb") as f:
-        f.write(b"x" * (600 * 1024 * 1024))
+        for _ in range(600):  # 600 MB, past the 512 MB that /tmp allows by default
+            f.write(chunk)
     return "written"
+
+
+def memory_bomb(event, context):
+    hoard = []
+    while True:
+        hoard.append(bytearray(16 * 1024 * 1024))

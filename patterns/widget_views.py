@@ -1,0 +1,40 @@
+"""Endpoints for the interactive parts of pattern pages (`widget` in pattern.yaml).
+
+The chat widget of the realtime-websocket pattern asks here for its WebSocket URL: the view
+deploys the pattern into the learner's sandbox (a no-op when it is already there) and answers
+with the URL of its WebSocket API's stage, which the page's script then connects to. The
+widget gets a stack of its own (`<slug>-<widget>`), so clients left open in other tabs never
+change what the pattern's scenarios count in their stack's table.
+"""
+
+from django.http import Http404, JsonResponse
+from django.views.decorators.http import require_POST
+
+from serverless_lab.cloud.client import LabCloudError
+
+from .catalog import pattern_get
+from .lab import lab_client, learner_for
+
+NO_WEBSOCKET_API = "This pattern deployed no WebSocket API."
+
+
+def websocket_url_ensure(*, learner: str, pattern) -> str | None:
+    """Deploy the pattern for the learner (if not deployed yet); the URL clients connect to."""
+    deployment = lab_client().deploy(learner, str(pattern.folder),
+                                     stack=f"{pattern.slug}-{pattern.widget}")
+    return next((api["url"] for api in deployment["apis"]
+                 if api["url"].startswith(("ws://", "wss://"))), None)
+
+
+@require_POST
+def endpoint(request, slug):
+    pattern = pattern_get(slug)
+    if pattern is None or not pattern.widget:
+        raise Http404(f"No pattern {slug!r} with a widget")
+    try:
+        url = websocket_url_ensure(learner=learner_for(request), pattern=pattern)
+    except LabCloudError as e:
+        return JsonResponse({"error": str(e)}, status=502)
+    if url is None:
+        return JsonResponse({"error": NO_WEBSOCKET_API}, status=404)
+    return JsonResponse({"url": url})

@@ -1,0 +1,354 @@
+"""EventBridge in the learner's account: rules matched and delivered as AWS does it.
+
+moto stores buses, rules and targets and calls `Rule.send_to_targets` for each event put on a
+bus (PutEvents, S3's EventBridge notifications), but it delivers synchronously, only to a few
+target types (Lambda and SNS raise NotImplementedError), lets a rule without a pattern match
+everything, and never fires schedules. The lab replaces that one method and wraps the API
+calls that create rules and schedules:
+
+- PutRule checks the event pattern and schedule expression as AWS does (the same error and
+  message, and nothing changes in the sandbox) and registers schedules with the lab clock;
+- a matched event is delivered asynchronously, after PutEvents has answered, to Lambda (an
+  asynchronous invocation with the event document as AWS sends it), SQS, SNS, Step Functions
+  (StartExecution), another bus or a log group, shaped by the target's Input, InputPath or
+  InputTransformer; each delivery is a `delivery` hop in the trace, and the sandbox is not
+  quiet while one is in flight.
+
+A target in another account is refused: a sandbox can only reach itself.
+"""
+
+import inspect
+import json
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from moto.core.config import default_user_config
+from moto.events.exceptions import InvalidEventPatternException
+from moto.events.exceptions import ValidationException as EventsValidation
+from moto.events.models import EventsBackend, Rule
+from moto.scheduler.exceptions import ValidationException as SchedulerValidation
+from moto.scheduler.models import EventBridgeSchedulerBackend
+
+from . import event_input, trace
+from .event_patterns import PatternError, pattern_check, pattern_load, pattern_matches
+from .schedule_expressions import (
+    RULE_INVALID,
+    SCHEDULER_INVALID,
+    InvalidExpression,
+    iso,
+    parse,
+    time_zone,
+)
+from .schedules import Schedules
+
+EVENTS_SOURCE = "aws:events"
+SCHEDULER_SOURCE = "aws:scheduler"
+EVENT_KEYS = ("version", "id", "detail-type", "source", "account", "time", "region",
+              "resources", "detail", "replay-name")
+INVALID_TIMEZONE = "Invalid ScheduleExpressionTimezone {zone}."
+OTHER_ACCOUNT = "target {arn} is in another account; a sandbox can only deliver to itself"
+NOT_MODELLED = "the lab does not deliver to {service} targets"
+SFN_NOT_RUN = ("Step Functions executions do not run in the lab yet: EventBridge's "
+               "StartExecution call was made and the execution stays RUNNING")
+ORIGINAL = {"put_rule": EventsBackend.put_rule, "delete_rule": EventsBackend.delete_rule,
+            "create_schedule": EventBridgeSchedulerBackend.create_schedule,
+            "update_schedule": EventBridgeSchedulerBackend.update_schedule,
+            "delete_schedule": EventBridgeSchedulerBackend.delete_schedule}
+
+
+class EventPlane:
+    """Delivers events to targets and owns the sandboxes' schedules."""
+
+    def __init__(self, *, recorder: trace.Recorder, invoke_async, clock):
+        self.recorder = recorder
+        # (moto LambdaFunction, event JSON) -> request id: Lambda's asynchronous invocation,
+        # whose queue, retries and destinations are the runtime's (async_invoke.py).
+        self.invoke_async = invoke_async
+        self.clock = clock
+        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lab-events")
+        self.schedules = Schedules(plane=self, clock=clock)
+        clock.on_tick = self.schedules.tick
+
+    def stop(self) -> None:
+        uninstall(self)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def forget(self, account_id: str) -> None:
+        self.schedules.forget(account_id)
+        self.clock.forget(account_id)
+
+    def rule_event(self, rule: Rule, raw_event: dict) -> list[Future]:
+        """An event put on the rule's bus: delivered to its targets if the rule matches."""
+        pattern = rule.event_pattern.dump()
+        if not rule.state.startswith("ENABLED") or not pattern:
+            return []  # a scheduled rule matches no event
+        event = event_document(raw_event)
+        if not pattern_matches(pattern_load(pattern), event):
+            return []
+        return self.rule_deliver(rule, event)
+
+    def rule_deliver(self, rule: Rule, event: dict, *, scheduled_time: str | None = None):
+        fields = {"source": EVENTS_SOURCE, "rule": rule.name, "event_bus": rule.event_bus_name}
+        if scheduled_time:
+            fields["scheduled_time"] = scheduled_time
+        futures = []
+        for target in list(rule.targets):
+            payload = event_input.target_input(target, event, rule_arn=rule.arn,
+                                               rule_name=rule.name, ingestion_time=iso(time.time()))
+            futures.append(self.submit(rule.account_id, rule.region_name, target, payload,
+                                       fields, event=event))
+        return futures
+
+    def submit(self, account_id: str, region: str, target: dict, payload: str, fields: dict,
+               *, event: dict | None = None) -> Future:
+        """Deliver asynchronously; the account is busy until the delivery is done."""
+        self.recorder.begin(account_id)
+
+        def run():
+            try:
+                self._send(account_id, region, target, payload, fields, event)
+            finally:
+                self.recorder.end(account_id)
+
+        try:
+            return self.executor.submit(run)
+        except RuntimeError:  # stopped: the lab cloud is shutting down
+            self.recorder.end(account_id)
+            done = Future()
+            done.set_result(None)
+            return done
+
+    def _send(self, account_id, region, target, payload, fields, event) -> None:
+        arn = target["Arn"]
+        parts = arn.split(":", 5)
+        service, target_account = parts[2], parts[4] if len(parts) > 4 else ""
+        resource = parts[5] if len(parts) > 5 else ""
+        if service == "events" and not resource.strip(":"):  # an archive's rule, not a target
+            _to_archive(account_id, region, payload, event)
+            return
+        record = self.recorder.record(
+            account_id, trace.DELIVERY, **fields, target=_target_name(service, resource),
+            target_arn=arn, mode="async", batch_size=1, event=_json_or_text(payload),
+            error=None)
+        if target_account != account_id:
+            record["error"] = OTHER_ACCOUNT.format(arn=arn)
+            return
+        try:
+            sender = SENDERS.get(service)
+            if sender is None:
+                raise DeliveryError(NOT_MODELLED.format(service=service))
+            record.update(sender(self, account_id, region, arn, resource, target, payload,
+                                 event))
+        except Exception as e:  # noqa: BLE001 - AWS counts a FailedInvocation and moves on
+            record["error"] = f"{type(e).__name__}: {getattr(e, 'message', None) or e}"
+
+
+class DeliveryError(RuntimeError):
+    pass
+
+
+def _to_lambda(plane, account_id, region, arn, resource, target, payload, event):
+    from moto.awslambda.models import lambda_backends
+
+    try:
+        json.loads(payload)
+    except json.JSONDecodeError:
+        raise DeliveryError("InvalidRequestContentException: Could not parse request body "
+                            "into json") from None
+    fn = lambda_backends[account_id][region].get_function(arn)
+    return {"request_id": plane.invoke_async(fn, payload)}
+
+
+def _to_sqs(plane, account_id, region, arn, resource, target, payload, event):
+    from moto.sqs.models import sqs_backends
+
+    group = (target.get("SqsParameters") or {}).get("MessageGroupId")
+    message = sqs_backends[account_id][region].send_message(
+        queue_name=resource, message_body=payload, group_id=group)
+    return {"message_id": message.id}
+
+
+def _to_sns(plane, account_id, region, arn, resource, target, payload, event):
+    from moto.sns.models import sns_backends
+
+    message_id = sns_backends[account_id][region].publish(message=payload, arn=arn)
+    return {"message_id": message_id}
+
+
+def _to_step_functions(plane, account_id, region, arn, resource, target, payload, event):
+    from moto.stepfunctions.responses import get_backend
+
+    execution = get_backend(account_id, region).start_execution(arn, None, payload)
+    runs = default_user_config.get("stepfunctions", {}).get("execute_state_machine", False)
+    execution_arn = getattr(execution, "execution_arn", None) or getattr(execution, "exec_arn",
+                                                                         None)
+    return {"execution_arn": execution_arn, **({} if runs else {"note": SFN_NOT_RUN})}
+
+
+def _to_archive(account_id, region, payload, event) -> None:
+    from moto.events.models import events_backends
+
+    name, _, uid = json.loads(payload)["archive-arn"].split(":archive/", 1)[1].rpartition(":")
+    archive = events_backends[account_id][region].archives.get(name)
+    if archive is not None and archive.uuid == uid:
+        archive.events.append(event)
+
+
+def _to_bus(plane, account_id, region, arn, resource, target, payload, event):
+    from moto.events.models import events_backends
+
+    if not resource.startswith("event-bus/"):
+        raise DeliveryError(NOT_MODELLED.format(service=f"EventBridge {resource.split('/')[0]}"))
+
+    parameters = target.get("EventBridgeParameters") or {}  # Scheduler's templated target
+    detail = (event or {}).get("detail") if event and not parameters else json.loads(payload)
+    entry = {"Source": parameters.get("Source") or (event or {}).get("source", ""),
+             "DetailType": parameters.get("DetailType") or (event or {}).get("detail-type", ""),
+             "Detail": json.dumps(detail), "Resources": (event or {}).get("resources", []),
+             "EventBusName": arn}
+    [result] = events_backends[account_id][region].put_events([entry])
+    if "ErrorCode" in result:
+        raise DeliveryError(f"{result['ErrorCode']}: {result['ErrorMessage']}")
+    return {"event_id": result["EventId"]}
+
+
+def _to_log_group(plane, account_id, region, arn, resource, target, payload, event):
+    from moto.logs.models import logs_backends
+
+    group = resource.split(":")[1]
+    logs = logs_backends[account_id][region]
+    stream = str(uuid.uuid4())
+    logs.create_log_stream(group, stream)
+    logs.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000),
+                                         "message": payload}])
+    return {"log_stream": stream}
+
+
+SENDERS = {"lambda": _to_lambda, "sqs": _to_sqs, "sns": _to_sns, "states": _to_step_functions,
+           "events": _to_bus, "logs": _to_log_group}
+
+
+def _target_name(service: str, resource: str) -> str:
+    if service in ("lambda", "states", "logs"):
+        return resource.split(":")[1] if ":" in resource else resource
+    return resource.rsplit("/", 1)[-1]
+
+
+def _json_or_text(payload: str):
+    try:
+        return json.loads(payload)
+    except json.JSONDecodeError:
+        return payload
+
+
+def event_document(raw: dict) -> dict:
+    """The event as EventBridge hands it to targets, in AWS's key order, `time` in ISO 8601."""
+    event = {key: raw[key] for key in EVENT_KEYS if key in raw}
+    if isinstance(event.get("time"), (int, float)):
+        event["time"] = iso(event["time"])
+    event.setdefault("resources", [])
+    return event
+
+
+# -- moto hooks ------------------------------------------------------------------------------
+
+# moto's state is process-wide, so the hooks are too. They serve the lab cloud started last
+# that is still running: a second one started and stopped in the same process (a benchmark,
+# a CLI command) hands them back when it stops.
+_planes: list[EventPlane] = []
+
+
+def _plane() -> EventPlane | None:
+    return _planes[-1] if _planes else None
+
+
+def uninstall(plane: EventPlane) -> None:
+    if plane in _planes:
+        _planes.remove(plane)
+
+
+def install(plane: EventPlane) -> None:
+    """Route moto's EventBridge and Scheduler through `plane`."""
+    _planes.append(plane)
+    Rule.send_to_targets = _send_to_targets
+    EventsBackend.put_rule = _put_rule
+    EventsBackend.delete_rule = _delete_rule
+    EventBridgeSchedulerBackend.create_schedule = _create_schedule
+    EventBridgeSchedulerBackend.update_schedule = _update_schedule
+    EventBridgeSchedulerBackend.delete_schedule = _delete_schedule
+
+
+def _send_to_targets(self: Rule, event, transform_input: bool = True) -> None:
+    # moto offers S3's notifications to the rules of every bus; S3 sends to the default one.
+    from_s3 = not transform_input and event.get("source") == "aws.s3" \
+        and "replay-name" not in event
+    if (plane := _plane()) is None or (from_s3 and self.event_bus_name != "default"):
+        return
+    plane.rule_event(self, event)
+
+
+def _arguments(original, *args, **kwargs) -> dict:
+    bound = inspect.signature(original).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.arguments
+
+
+def _put_rule(self, *args, **kwargs):
+    arguments = _arguments(ORIGINAL["put_rule"], self, *args, **kwargs)
+    if arguments["event_pattern"]:
+        try:
+            pattern_check(arguments["event_pattern"])
+        except PatternError as e:
+            raise InvalidEventPatternException(reason=str(e)) from None
+    if arguments["scheduled_expression"]:
+        try:
+            parse(arguments["scheduled_expression"])
+        except InvalidExpression:
+            raise EventsValidation(RULE_INVALID) from None
+    rule = ORIGINAL["put_rule"](self, *args, **kwargs)
+    if plane := _plane():
+        plane.schedules.rule_put(rule)
+    return rule
+
+
+def _delete_rule(self, name, event_bus_arn):
+    ORIGINAL["delete_rule"](self, name, event_bus_arn)
+    if plane := _plane():
+        plane.schedules.rule_deleted(self.account_id, self.region_name, name)
+
+
+def _schedule_checked(arguments: dict) -> None:
+    expression = arguments["schedule_expression"]
+    try:
+        parse(expression, scheduler=True)
+    except InvalidExpression:
+        raise SchedulerValidation(SCHEDULER_INVALID.format(expression=expression)) from None
+    try:
+        time_zone(arguments["schedule_expression_timezone"])
+    except InvalidExpression:
+        zone = arguments["schedule_expression_timezone"]
+        raise SchedulerValidation(INVALID_TIMEZONE.format(zone=zone)) from None
+
+
+def _create_schedule(self, *args, **kwargs):
+    _schedule_checked(_arguments(ORIGINAL["create_schedule"], self, *args, **kwargs))
+    schedule = ORIGINAL["create_schedule"](self, *args, **kwargs)
+    if plane := _plane():
+        plane.schedules.schedule_put(self.account_id, self.region_name, schedule)
+    return schedule
+
+
+def _update_schedule(self, *args, **kwargs):
+    _schedule_checked(_arguments(ORIGINAL["update_schedule"], self, *args, **kwargs))
+    schedule = ORIGINAL["update_schedule"](self, *args, **kwargs)
+    if plane := _plane():
+        plane.schedules.schedule_put(self.account_id, self.region_name, schedule)
+    return schedule
+
+
+def _delete_schedule(self, group_name, name):
+    ORIGINAL["delete_schedule"](self, group_name, name)
+    if plane := _plane():
+        plane.schedules.schedule_deleted(self.account_id, self.region_name,
+                                         f"{group_name or 'default'}/{name}")

@@ -1,0 +1,36 @@
+"""The endpoint pattern pages' widgets call: the chat's WebSocket URL, deployed on demand."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from websockets.sync.client import connect
+
+pytestmark = pytest.mark.django_db
+WIDGET_URL = reverse("patterns:widget", args=["realtime-websocket"])
+
+
+def test_the_chat_widget_is_on_its_pattern_page_only(client):
+    page = client.get(reverse("patterns:detail", args=["realtime-websocket"])).content.decode()
+    assert 'id="chat"' in page and f'data-endpoint="{WIDGET_URL}"' in page
+    assert 'aria-live="polite"' in page and '<label for="chat-name">' in page
+    assert "js/chat-widget.js" in page
+    rest = client.get(reverse("patterns:detail", args=["rest-api"])).content.decode()
+    assert 'id="chat"' not in rest
+
+
+def test_posting_deploys_the_chat_and_answers_its_websocket_url(client, lab_cloud):
+    response = client.post(WIDGET_URL)
+    assert response.status_code == 200
+    url = response.json()["url"]
+    assert url.startswith(lab_cloud.websockets.url) and url.endswith("/production")
+    with connect(f"{url}?name=Ada") as ada:  # the learner's own chat answers
+        ada.send(json.dumps({"action": "sendmessage", "message": "hi"}))
+        assert json.loads(ada.recv(timeout=10))["from"] == "Ada"
+    assert client.post(WIDGET_URL).json()["url"] == url  # deployed once, reused
+
+
+def test_only_post_and_only_patterns_with_a_widget(client):
+    assert client.get(WIDGET_URL).status_code == 405
+    assert client.post(reverse("patterns:widget", args=["rest-api"])).status_code == 404
+    assert client.post(reverse("patterns:widget", args=["no-such-thing"])).status_code == 404
