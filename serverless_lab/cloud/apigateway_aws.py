@@ -207,18 +207,3 @@ def _integration_response(integration, status: int, answer: bytes):
         if name.startswith("method.response.header.") and value[:1] == value[-1:] == "'":
             headers[name.removeprefix("method.response.header.")] = value[1:-1]
     return HttpResponse(int(chosen.status_code), headers, body.encode())
-
-
-def integration_responses_put(apigateway, api_id: str, resource_id: str, method: str,
-                              integration: dict) -> None:
-    """An AWS integration's `responses` from the OpenAPI extension (key: a selection pattern,
-    or `default`), created as API Gateway imports them."""
-    if integration.get("type", "").lower() != "aws":
-        return
-    for pattern, response in (integration.get("responses") or {}).items():
-        apigateway.put_integration_response(
-            restApiId=api_id, resourceId=resource_id, httpMethod=method,
-            statusCode=str(response.get("statusCode", "200")),
-            selectionPattern="" if pattern == "default" else pattern,
-            responseParameters=response.get("responseParameters", {}),
-            responseTemplates=response.get("responseTemplates", {}))

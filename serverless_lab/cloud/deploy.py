@@ -15,7 +15,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from moto.cloudformation.parsing import get_model_map
 
-from . import apigateway_aws, deploy_apis, deploy_websocket
+from . import deploy_apis, deploy_websocket
 from .accounts import Sandbox
 from .build import built_folder
 from .sam import TemplateError, package_functions, template_read, translate
@@ -310,8 +310,6 @@ def _apply_rest_api(sandbox: Sandbox, deployment: Deployment, logical_id: str, b
                 **_integration_options(integration, variables))
             deploy_apis.rest_integration_responses(apigateway, api_id, resource_id, method,
                                                    integration)
-            apigateway_aws.integration_responses_put(apigateway, api_id, resource_id, method,
-                                                     integration)
     for stage in stages:
         apigateway.create_deployment(restApiId=api_id, stageName=stage)
 

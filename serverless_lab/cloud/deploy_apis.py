@@ -340,8 +340,10 @@ def rest_method_authorization(operation: dict, authorizers: dict[str, tuple[str,
 
 def rest_integration_responses(apigateway, api_id: str, resource_id: str, method: str,
                                integration: dict) -> None:
-    """A MOCK integration's responses (SAM answers CORS preflights with one)."""
-    if integration.get("type", "").lower() != "mock":
+    """A MOCK or AWS integration's `responses` from the OpenAPI extension (key: a selection
+    pattern, or `default`), created as API Gateway imports them. SAM answers CORS preflights
+    with a MOCK one; a service integration (API Gateway -> SQS) maps the service's answer."""
+    if integration.get("type", "").lower() not in ("mock", "aws"):
         return
     for pattern, response in (integration.get("responses") or {}).items():
         apigateway.put_integration_response(
