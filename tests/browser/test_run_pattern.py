@@ -20,6 +20,7 @@ def test_pressing_run_shows_the_trace_with_report_lines_and_responses(page, live
     expect(trace.locator("pre.logs").first).to_contain_text("Init Duration:")
     expect(trace.locator(".badge.cold")).to_have_count(2)
     expect(trace.locator(".badge.warm")).to_have_count(1)
+    expect(trace.locator("figure.sequence svg")).to_be_visible()  # drawn after the swap
     assert page.url.endswith("/patterns/rest-api/")  # swapped in place, no navigation
 
 
