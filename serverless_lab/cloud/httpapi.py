@@ -40,14 +40,19 @@ DEFAULT_STAGE = "$default"
 DEFAULT_ROUTE = "$default"
 
 
-def find_http_api(api_id: str):
-    """(account id, region, Api) of the HTTP API with this id, in whichever account holds it."""
+def find_v2_api(api_id: str, *, protocol: str):
+    """(account id, region, Api) of the API Gateway v2 API (HTTP or WEBSOCKET) with this id,
+    in whichever account holds it."""
     for account_id, regions in list(apigatewayv2_backends.items()):
         for region, backend in list(regions.items()):
             api = backend.apis.get(api_id)
-            if api is not None and api.protocol_type == "HTTP":
+            if api is not None and api.protocol_type == protocol:
                 return account_id, region, api
     return None
+
+
+def find_http_api(api_id: str):
+    return find_v2_api(api_id, protocol="HTTP")
 
 
 def route_match(routes, method: str, path: str):

@@ -222,13 +222,13 @@ class LabCloud:
     def invoke_from_moto(self, fn, document: str):
         """An invocation moto started: a direct Invoke, or an event source's delivery, which
         the trace shows as a hop from that source."""
-        source = event_source(document)
+        event = _json_object(document)
+        source = event_source(event)
         mode = DELIVERY_MODES.get(source, "async")
         if source:
-            records = json.loads(document).get("Records") or [None]
             self.recorder.record(fn.account_id, trace.DELIVERY, source=source,
                                  target=fn.function_name, mode=mode,
-                                 batch_size=len(records), event=json.loads(document))
+                                 batch_size=len(event.get("Records") or [None]), event=event)
         if source and mode == "async":
             # S3, SNS and EventBridge invoke asynchronously: the event joins Lambda's queue.
             self.async_invoker.submit(fn, document, depth=recursion.current_depth() + 1)
@@ -282,14 +282,16 @@ class LabCloud:
                              report=invocation.report_line, at=invocation.started_at, **fields)
 
 
-def event_source(document: str) -> str | None:
-    """The AWS source of an event document (`aws:s3`, `aws:sqs`...), or None if it has none."""
+def _json_object(document: str) -> dict:
     try:
         event = json.loads(document)
     except json.JSONDecodeError:
-        return None
-    if not isinstance(event, dict):
-        return None
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
+def event_source(event: dict) -> str | None:
+    """The AWS source of an event document (`aws:s3`, `aws:sqs`...), or None if it has none."""
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict):
         return records[0].get("eventSource") or records[0].get("EventSource")

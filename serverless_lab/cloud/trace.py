@@ -5,7 +5,6 @@ sequence across the lab cloud so a run can ask for "everything since N" in its a
 Each account keeps a bounded history, so a busy sandbox never grows memory without limit.
 """
 
-import itertools
 import threading
 import time
 from collections import deque
@@ -24,7 +23,7 @@ EXECUTION = "execution"
 
 class Recorder:
     def __init__(self) -> None:
-        self._seq = itertools.count(1)
+        self._last_seq = 0
         self._lock = threading.Lock()
         self._events: dict[str, deque] = {}
         self._inflight: dict[str, int] = {}
@@ -38,17 +37,15 @@ class Recorder:
     def record(self, account_id: str, type_: str, **fields) -> dict:
         """Append an event; the returned dict may be filled in further until the hop ends."""
         with self._lock:
-            event = {"seq": next(self._seq), "type": type_, "account_id": account_id,
+            self._last_seq += 1
+            event = {"seq": self._last_seq, "type": type_, "account_id": account_id,
                      "at": time.time(), **fields}
             self._events.setdefault(account_id, deque(maxlen=HISTORY_PER_ACCOUNT)).append(event)
         return event
 
     def last_seq(self) -> int:
         with self._lock:
-            # itertools.count has no peek; the next number minus one is the last one handed out.
-            seq = next(self._seq)
-            self._seq = itertools.count(seq)
-            return seq - 1
+            return self._last_seq
 
     def since(self, account_id: str, seq: int) -> list[dict]:
         with self._lock:

@@ -29,7 +29,6 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from moto.apigatewayv2.models import apigatewayv2_backends
 from moto.awslambda.models import lambda_backends
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
@@ -37,6 +36,7 @@ from websockets.sync.server import serve
 
 from . import trace
 from .apigateway import INTEGRATION_FUNCTION
+from .httpapi import find_v2_api
 from .runtime.lambda_runtime import Throttled
 from .tls import tls_files_create
 
@@ -70,13 +70,7 @@ def websocket_url(api_id: str, stage: str, *, region: str) -> str:
 
 
 def find_websocket_api(api_id: str):
-    """(account id, region, Api) of the WebSocket API with this id, in whichever account."""
-    for account_id, regions in list(apigatewayv2_backends.items()):
-        for region, backend in list(regions.items()):
-            api = backend.apis.get(api_id)
-            if api is not None and api.protocol_type == "WEBSOCKET":
-                return account_id, region, api
-    return None
+    return find_v2_api(api_id, protocol="WEBSOCKET")
 
 
 def route_key_select(expression: str, body: str) -> str | None:
