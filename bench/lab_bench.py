@@ -109,8 +109,7 @@ def run(*, samples: int = 30) -> dict:
         rest = client.deploy(LEARNER, str(ROOT / "patterns" / "catalog" / "rest-api"),
                              stack="rest-api")
         url = urlsplit(rest["apis"][0]["url"] + "/orders")
-        # One connection for every request, as a browser or an SDK would keep (the lab
-        # cloud's server still closes it after each answer, so this includes TCP set-up).
+        # One connection for every request, kept alive as a browser or an SDK keeps it.
         connection = http.client.HTTPConnection(url.hostname, url.port)
 
         def post():

@@ -34,8 +34,10 @@ STEP_KINDS = ("request", "aws", "invoke", "clock", "websocket")
 @dataclass(frozen=True)
 class Step:
     """One action of a scenario, and what should follow from it. `kind` is one of
-    request (HTTP to the pattern's API: method, path, body, headers), aws (an AWS API call
-    with the learner's credentials: service, operation, params), invoke (a function by its
+    request (HTTP to the pattern's API: method, path, body, headers; or, instead of path, a
+    url into the lab cloud that an earlier response handed out, such as a presigned S3 URL),
+    aws (an AWS API call with the learner's credentials: service, operation, params; a param
+    written {base64: ...} is sent as those bytes), invoke (a function by its
     logical id, with an event), clock (fast-forward the sandbox's lab clock: advance, e.g.
     24h, firing the schedules that fall due) or websocket (a named client of the pattern's
     WebSocket API: client, and one of connect (query), send (a message) or close)."""

@@ -3,6 +3,7 @@
 The diagram is Mermaid flowchart text (rendered in the browser by the vendored Mermaid) plus
 the same facts as sentences, the text alternative for screen readers.
 Layers are subgraphs; synchronous edges are solid, asynchronous (polled or pushed) dashed.
+Inside a layer, a dashed box around a node is the IAM role it acts with (diagram_roles.py).
 """
 
 import re
@@ -23,6 +24,7 @@ LAYER_OF_TYPE = {
     "AWS::SQS::Queue": "integration", "AWS::SNS::Topic": "integration",
     "AWS::Events::EventBus": "integration", "AWS::Kinesis::Stream": "integration",
     "AWS::Cognito::UserPool": "api",
+    "AWS::KinesisFirehose::DeliveryStream": "integration",
 }
 SERVICE_OF_TYPE = {
     "AWS::Serverless::Function": "Lambda", "AWS::Lambda::Function": "Lambda",
@@ -32,6 +34,7 @@ SERVICE_OF_TYPE = {
     "AWS::Serverless::StateMachine": "Step Functions",
     "AWS::Serverless::Api": "API Gateway", "AWS::Serverless::HttpApi": "API Gateway (HTTP)",
     "AWS::Cognito::UserPool": "Cognito user pool",
+    "AWS::KinesisFirehose::DeliveryStream": "Data Firehose",
 }
 # SAM policy templates -> the verb shown on the edge from the function to the resource.
 POLICY_VERBS = {"DynamoDBCrudPolicy": "read/write", "DynamoDBReadPolicy": "read",
@@ -57,6 +60,7 @@ class Edge:
 class Diagram:
     nodes: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (layer, label)
     edges: list[Edge] = field(default_factory=list)
+    roles: list = field(default_factory=list)  # diagram_roles.RoleBoundary, one per role
 
     def mermaid(self) -> str:
         lines = ["flowchart LR"]
@@ -65,13 +69,44 @@ class Diagram:
             if not members:
                 continue
             lines.append(f'  subgraph layer_{layer}["{title}"]')
-            lines += [f'    {n}["{label}"]' for n, label in members]
+            lines += self._role_boxes(layer)
+            bounded = {n for role in self.roles for n in role.members}
+            lines += [f'    {n}["{label}"]' for n, label in members if n not in bounded]
             lines.append("  end")
         for e in self.edges:
             arrow = "-.->" if e.asynchronous else "-->"
             label = f'|"{e.label}"|' if e.label else ""
             lines.append(f"  {e.source} {arrow}{label} {e.target}")
         return "\n".join(lines)
+
+    def _role_boxes(self, layer: str) -> list[str]:
+        """Each role as a box inside the layer of the nodes that act with it."""
+        lines = []
+        for role in self.roles:
+            members = [n for n in role.members if self.nodes[n][0] == layer]
+            if not members:
+                continue
+            box = f"role_{role.role}_{layer}"
+            # What the role allows is a note inside the box: Mermaid's layout leaves room for
+            # a one-line subgraph title only.
+            allows = "<br/>".join(["allows:", *role.allows])
+            lines.append(f'    subgraph {box}["IAM role {role.role}"]')
+            lines += [f'      {n}["{self.nodes[n][1]}"]' for n in members]
+            lines += [f'      {box}_allows["{allows}"]', "    end",
+                      f"    style {box} stroke-dasharray: 5 4",
+                      f"    style {box}_allows fill: #fff, font-size: 12px"]
+        return lines
+
+    def role_sentences(self) -> list[str]:
+        """The role boxes as text: who acts with which role, and what it allows."""
+        sentences = []
+        for role in self.roles:
+            who = " and ".join(f"{n} ({self.nodes[n][1].partition('<br/>')[2]})"
+                               for n in role.members)
+            made = "SAM makes for it" if role.generated else f"assumed by {role.assumed_by}"
+            sentences.append(f"{who} acts with the IAM role {role.role} ({made}), "
+                             f"which allows: {'; '.join(role.allows)}.")
+        return sentences
 
     def sentences(self) -> list[str]:
         """The diagram as text: one sentence per edge."""
@@ -106,6 +141,8 @@ def _refs(value) -> set[str]:
 
 
 def diagram_from_template(folder: Path) -> Diagram:
+    from .diagram_roles import policy_targets, role_boundaries  # it reads _refs from here
+
     template = template_read(folder)
     resources = template["Resources"]
     diagram = Diagram()
@@ -134,12 +171,13 @@ def diagram_from_template(folder: Path) -> Diagram:
                 for name, args in policy.items():
                     verb = _statement_actions(args) if name == "Statement" else \
                         POLICY_VERBS.get(name, name)
-                    for target in _refs(args) & diagram.nodes.keys():
+                    for target in policy_targets(args, resources) & diagram.nodes.keys():
                         diagram.edges.append(Edge(logical_id, target, f"{verb} (IAM role)"))
     for logical_id, resource in resources.items():
         if resource.get("Type") in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
             _add_authorizer_edges(diagram, logical_id, resource.get("Properties", {}))
     _add_websocket_edges(diagram, resources)
+    diagram.roles = role_boundaries(resources, diagram.nodes)
     return diagram
 
 
@@ -223,10 +261,32 @@ def _add_service_integration_edges(diagram: Diagram, resources: dict) -> None:
                     diagram.edges.append(Edge(topic, endpoint,
                                               f"delivers ({', '.join(filter(None, notes))})",
                                               asynchronous=True))
+        if resource.get("Type") == "AWS::KinesisFirehose::DeliveryStream":
+            _add_firehose_edges(diagram, logical_id, properties)
         redrive = properties.get("RedrivePolicy") or {}
         for target in _refs(redrive) & diagram.nodes.keys():
             diagram.edges.append(Edge(logical_id, target, "redrives after maxReceiveCount",
                                       asynchronous=True))
+
+
+def _add_firehose_edges(diagram: Diagram, stream: str, properties: dict) -> None:
+    """A Firehose stream: the Kinesis stream it reads, the bucket it delivers buffered objects
+    to, and the functions that transform its records."""
+    source = properties.get("KinesisStreamSourceConfiguration") or {}
+    for target in _refs(source.get("KinesisStreamARN", {})) & diagram.nodes.keys():
+        diagram.edges.append(Edge(target, stream, "read by Firehose (Kinesis source)",
+                                  asynchronous=True))
+    for key in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
+        destination = properties.get(key) or {}
+        hints = destination.get("BufferingHints") or {}
+        buffering = (f"{hints.get('SizeInMBs', 5)} MiB or {hints.get('IntervalInSeconds', 300)} s")
+        for target in _refs(destination.get("BucketARN", {})) & diagram.nodes.keys():
+            diagram.edges.append(Edge(stream, target, f"delivers buffered objects ({buffering})",
+                                      asynchronous=True))
+        processors = (destination.get("ProcessingConfiguration") or {}).get("Processors") or []
+        for target in _refs(processors) & diagram.nodes.keys():
+            if diagram.nodes[target][0] == "compute":
+                diagram.edges.append(Edge(stream, target, "transforms records (Lambda)"))
 
 
 def _add_event_edges(diagram: Diagram, function: str, event: dict) -> None:

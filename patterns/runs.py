@@ -3,10 +3,11 @@ and collect every hop from the lab cloud's trace. The result is a `RunTrace`, wh
 is the schema documented in the README (`lab run --json` prints it; the page renders it).
 """
 
+import base64
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from botocore.exceptions import ClientError
 
@@ -21,6 +22,7 @@ STEP_REFERENCE = re.compile(r"(?<!\$)\{([\w-]+)\.([\w.]+)\}")
 RESOURCE_REFERENCE = re.compile(r"\$\{(\w+)\}")
 UNKNOWN_REFERENCE = "step {step!r} refers to {ref!r}, which no earlier response has"
 UNKNOWN_RESOURCE = "step {step!r} refers to {ref!r}, which the stack does not have"
+OUTSIDE_URL = "{url} is not the lab cloud's: a step's url may only point into the sandbox"
 EVENT_TYPES_SHOWN = ("http", "delivery", "invocation", "api_call", "execution")
 
 
@@ -80,7 +82,8 @@ class RunTrace:
 
 def _invocation_summary(event: dict) -> dict:
     keys = ("function_name", "request_id", "cold_start", "duration_ms", "billed_duration_ms",
-            "memory_size_mb", "max_memory_used_mb", "init_duration_ms", "error", "report")
+            "memory_size_mb", "max_memory_used_mb", "init_duration_ms", "initialization_type",
+            "error", "report")
     return {k: event.get(k) for k in keys}
 
 
@@ -98,6 +101,8 @@ def run_scenario(*, client: LabClient, learner: str, pattern: Pattern,
     for step in scenario.steps:
         try:
             action = _resolve(step.action, responses, deployment, step.name)
+            # Expectations may name what an earlier step returned (the key it was given).
+            step = replace(step, expect=_resolve(step.expect, responses, deployment, step.name))
         except KeyError as e:
             run.error = str(e.args[0])
             break
@@ -178,6 +183,8 @@ def _normalised(kind: str, action: dict) -> dict:
         request.setdefault("headers", {"Content-Type": "application/json"})
     request["body"] = body
     request["method"] = request.get("method", "GET").upper()
+    if request.get("url"):
+        request.setdefault("path", request["url"])  # what the page and the CLI show
     return request
 
 
@@ -203,7 +210,7 @@ def _send_aws(*, client, learner, deployment, name, request, sandbox) -> StepRes
     mark = client.trace(learner, since=2**62)["last_seq"]
     try:
         answer = getattr(sandbox.client(request["service"]), request["operation"])(
-            **request.get("params", {}))
+            **{k: _binary(v) for k, v in request.get("params", {}).items()})
         status = answer.pop("ResponseMetadata", {}).get("HTTPStatusCode", 200)
         result.response = {"status": status, "json": json.loads(json.dumps(answer,
                                                                            default=str))}
@@ -213,6 +220,13 @@ def _send_aws(*, client, learner, deployment, name, request, sandbox) -> StepRes
     result.response["body"] = json.dumps(result.response["json"], default=str)
     result.events = _events_until_quiet(client, learner, mark)
     return result
+
+
+def _binary(value):
+    """A parameter written as {base64: ...} (an image's bytes, say) is sent as those bytes."""
+    if isinstance(value, dict) and list(value) == ["base64"]:
+        return base64.b64decode(value["base64"])
+    return value
 
 
 def _send_invoke(*, client, learner, deployment, name, request, sandbox) -> StepResult:
@@ -246,11 +260,16 @@ def _send(*, client, learner, deployment, name, request, sandbox=None) -> StepRe
     # HTTP endpoints only: a WebSocket API's ws:// URL takes websocket steps.
     api = next((a for a in deployment["apis"] if a["url"].startswith("http")), None)
     result = StepResult(name=name, request=dict(request))
-    if api is None:
+    if request.get("url"):
+        # A full URL an earlier response handed out (a presigned S3 URL): the lab's only.
+        if not request["url"].startswith(_lab_endpoints(client, sandbox)):
+            result.response = {"status": None, "error": OUTSIDE_URL.format(url=request["url"])}
+            return result
+    elif api is None:
         result.response = {"status": None, "error": "this pattern has no REST API to call"}
         return result
     mark = client.trace(learner, since=2**62)["last_seq"]
-    url = api["url"] + request["path"]
+    url = request.get("url") or api["url"] + request["path"]
     result.request["url"] = url
     answer = client.http(url, method=request["method"], body=request.get("body") or None,
                          headers=request.get("headers"))
@@ -258,6 +277,11 @@ def _send(*, client, learner, deployment, name, request, sandbox=None) -> StepRe
                        "body": answer.body, "json": _json_or_none(answer.body)}
     result.events = _events_until_quiet(client, learner, mark)
     return result
+
+
+def _lab_endpoints(client, sandbox) -> tuple[str, ...]:
+    found = [client.url] + ([sandbox.found["endpoint_url"]] if sandbox else [])
+    return tuple(f"{u.rstrip('/')}/" for u in found)
 
 
 def _events_until_quiet(client, learner, mark) -> list[dict]:

@@ -5,7 +5,14 @@ deploys the pattern into the learner's sandbox (a no-op when it is already there
 with the URL of its WebSocket API's stage, which the page's script then connects to. The
 widget gets a stack of its own (`<slug>-<widget>`), so clients left open in other tabs never
 change what the pattern's scenarios count in their stack's table.
+
+The lab cloud names its WebSocket endpoint by the loopback address it runs on, which only a
+browser on the same machine can reach. On a class server (`lab serve --host 0.0.0.0`, the
+WebSocket port fixed with LAB_WEBSOCKET_PORT and open to the class) a learner's browser
+reaches the endpoint at the host it reached this site by, so the answer names that host.
 """
+
+from urllib.parse import urlsplit
 
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_POST
@@ -26,6 +33,18 @@ def websocket_url_ensure(*, learner: str, pattern) -> str | None:
                  if api["url"].startswith(("ws://", "wss://"))), None)
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def url_for_browser(url: str, request) -> str:
+    """`url` with a loopback host replaced by the host the browser reached this site by."""
+    endpoint, site = urlsplit(url), urlsplit(f"//{request.get_host()}")
+    if endpoint.hostname not in LOOPBACK or site.hostname in LOOPBACK or not site.hostname:
+        return url
+    host = f"[{site.hostname}]" if ":" in site.hostname else site.hostname
+    return endpoint._replace(netloc=f"{host}:{endpoint.port}").geturl()
+
+
 @require_POST
 def endpoint(request, slug):
     pattern = pattern_get(slug)
@@ -37,4 +56,4 @@ def endpoint(request, slug):
         return JsonResponse({"error": str(e)}, status=502)
     if url is None:
         return JsonResponse({"error": NO_WEBSOCKET_API}, status=404)
-    return JsonResponse({"url": url})
+    return JsonResponse({"url": url_for_browser(url, request)})

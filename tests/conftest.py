@@ -82,3 +82,13 @@ def wait_quiet(lab, learner, timeout: float = 15.0) -> None:
     while not lab.trace(learner, since=2**62)["quiet"]:
         assert time.monotonic() < deadline, "the sandbox did not quiet down"
         time.sleep(0.02)
+
+
+def wait_until(condition, timeout: float = 20.0, interval: float = 0.05) -> None:
+    """Until condition() is true; fails the test after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(interval)

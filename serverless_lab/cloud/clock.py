@@ -50,6 +50,8 @@ class LabClock:
         self._thread = None
         self.on_tick = on_tick
         self.tick_seconds = tick_seconds
+        # (account_id) -> None, told after an account's clock moves (Firehose's buffers).
+        self.move_listeners: list = []
 
     def now(self, account_id: str) -> float:
         with self._lock:
@@ -63,7 +65,10 @@ class LabClock:
         """Put the account's time `seconds` ahead; its new time."""
         with self._lock:
             self._offsets[account_id] = self._offsets.get(account_id, 0.0) + seconds
-            return time.time() + self._offsets[account_id]
+            now = time.time() + self._offsets[account_id]
+        for listener in list(self.move_listeners):
+            listener(account_id)
+        return now
 
     def forget(self, account_id: str) -> None:
         with self._lock:

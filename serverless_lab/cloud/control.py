@@ -98,6 +98,7 @@ class ControlApi:
         sandbox = self._sandbox(params)
         started = time.perf_counter()
         self.cloud.runtime.reap(account_id=sandbox.account_id)
+        self.cloud.provisioned.forget(sandbox.account_id)
         self.cloud.accounts.reset(sandbox.account_id)
         self.cloud.recorder.forget(sandbox.account_id)
         self.cloud.events.forget(sandbox.account_id)

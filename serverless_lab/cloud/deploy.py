@@ -15,7 +15,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from moto.cloudformation.parsing import get_model_map
 
-from . import deploy_apis, deploy_websocket
+from . import deploy_aliases, deploy_apis, deploy_firehose, deploy_websocket
 from .accounts import Sandbox
 from .build import built_folder
 from .sam import TemplateError, package_functions, template_read, translate
@@ -23,8 +23,8 @@ from .stepfunctions import inline_definition_uris
 
 # What moto's CloudFormation skips and the lab applies itself (here or in deploy_apis).
 LAB_APPLIED_TYPES = {"AWS::ApiGateway::Stage", "AWS::SNS::Subscription",
-                     "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy",
-                     "AWS::Lambda::EventInvokeConfig"}
+                     "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", deploy_aliases.ALIAS,
+                     "AWS::Lambda::EventInvokeConfig", deploy_firehose.DELIVERY_STREAM}
 LAB_APPLIED_PREFIXES = ("AWS::ApiGatewayV2::", "AWS::Scheduler::", "AWS::Cognito::")
 REST_API = "AWS::ApiGateway::RestApi"
 S3_BUCKET = "AWS::S3::Bucket"
@@ -92,9 +92,13 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
     if existing and _tag(existing, FINGERPRINT_TAG) == fingerprint:
         return _describe(sandbox, stack_name, fingerprint, reused=True)
     resources = translate(packaged, region=sandbox.region)
+    aliases = deploy_aliases.take(resources)  # with their provisioned concurrency
+    delivery_streams = deploy_firehose.take(resources, stack_name, region=sandbox.region,
+                                            account_id=sandbox.account_id)
     if existing:
         deploy_apis.made_delete(sandbox, deploy_apis.made_resources(existing))
         deploy_websocket.made_delete(sandbox, deploy_websocket.made_resources(existing))
+        deploy_firehose.made_delete(sandbox, deploy_firehose.made_resources(existing))
     # WebSocket APIs first: deploy_apis would take every AWS::ApiGatewayV2::Api for HTTP.
     websocket_apis = deploy_websocket.premake(sandbox, resources, stack_name)
     try:
@@ -110,24 +114,31 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
             StackName=stack_name, TemplateBody=json.dumps(moto_template),
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
             Tags=[{"Key": FINGERPRINT_TAG, "Value": fingerprint},
-                  *deploy_apis.stack_tags(made), *deploy_websocket.stack_tags(websocket_apis)])
+                  *deploy_apis.stack_tags(made), *deploy_websocket.stack_tags(websocket_apis),
+                  *deploy_firehose.stack_tags(delivery_streams)])
         status = _stack(cloudformation, stack_name)
         if not status or status["StackStatus"] != "CREATE_COMPLETE":
             reason = status.get("StackStatusReason", "unknown reason") if status else "gone"
             raise DeployError(f"stack {stack_name} failed: {reason}")
         deployment = _describe(sandbox, stack_name, fingerprint, reused=False)
+        deploy_aliases.apply(sandbox, deployment.resources, aliases,
+                             lambda value: _resolve_all(value, _substitutions(sandbox,
+                                                                              deployment)))
         for logical_id, body in rest_api_bodies.items():
             _apply_rest_api(sandbox, deployment, logical_id, body, stages.get(logical_id, []))
         _apply_deferred(sandbox, deployment, deferred)
+        deploy_firehose.create(sandbox, delivery_streams, _substitutions(sandbox, deployment))
         deploy_apis.finish(sandbox, made, _substitutions(sandbox, deployment), resources)
         deploy_websocket.finish(sandbox, websocket_apis, _substitutions(sandbox, deployment))
         described = _describe(sandbox, stack_name, fingerprint, reused=False)
+        described.resources.update({k: deployment.resources[k] for k in aliases})
         described.notes += [f"not emulated by the lab: {name}"
                             for name in deferred["not_emulated"]]
-    except (ClientError, BotoCoreError, DeployError, KeyError) as e:
+    except (ClientError, BotoCoreError, DeployError, KeyError, TemplateError) as e:
         _delete_quietly(cloudformation, stack_name)
         deploy_apis.made_delete(sandbox, made)
         deploy_websocket.made_delete(sandbox, websocket_apis)
+        deploy_firehose.made_delete(sandbox, delivery_streams)
         if isinstance(e, DeployError):
             raise
         raise DeployError(f"stack {stack_name} could not be created: {e}") from None
@@ -368,6 +379,8 @@ def resource_arn(kind: str, physical_id: str, *, region: str, account_id: str) -
         "AWS::Kinesis::Stream": f"arn:aws:kinesis:{where}:stream/{physical_id}",
         "AWS::StepFunctions::StateMachine": physical_id,
         "AWS::IAM::Role": f"arn:aws:iam::{account_id}:role/{physical_id}",
+        "AWS::KinesisFirehose::DeliveryStream":
+            f"arn:aws:firehose:{where}:deliverystream/{physical_id}",
     }.get(kind)
 
 
@@ -395,6 +408,7 @@ def _describe(sandbox: Sandbox, stack_name: str, fingerprint: str, *, reused: bo
                                           "physical_id": r.get("PhysicalResourceId", "")}
                  for r in listed if "LogicalResourceId" in r}
     resources.update(deploy_apis.made_resources(stack))
+    resources.update(deploy_firehose.made_resources(stack))
     functions = {k: v["physical_id"] for k, v in resources.items()
                  if v["type"] == "AWS::Lambda::Function"}
     apis = []

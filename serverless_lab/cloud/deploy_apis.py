@@ -5,10 +5,11 @@ moto's CloudFormation cannot create Cognito user pools, their clients and groups
 stage settings. Before the stack is created the lab creates the pools, clients, groups and
 HTTP APIs itself through their service APIs and writes their ids and attributes into the
 template where it refers to them (as CloudFormation resolves Ref and Fn::GetAtt); after the
-stack is created it completes them (HTTP API routes, integrations, JWT authorizers, CORS,
-stages; REST API authorizers, mock integrations, stage throttling and variables). What the
-lab made is listed on the stack (tag `lab:resources`), so a later describe finds it again and
-a redeploy or a failed deploy deletes it.
+stack is created it completes them (HTTP API routes, integrations, JWT and Lambda authorizers,
+CORS, stages, from a SAM HttpApi's OpenAPI Body or from plain `AWS::ApiGatewayV2::Route`,
+`Integration` and `Authorizer` resources; REST API authorizers, mock integrations, stage
+throttling and variables). What the lab made is listed on the stack (tag `lab:resources`),
+so a later describe finds it again and a redeploy or a failed deploy deletes it.
 """
 
 import json
@@ -25,6 +26,20 @@ USER_POOL_GROUP = "AWS::Cognito::UserPoolGroup"
 HTTP_API = "AWS::ApiGatewayV2::Api"
 HTTP_API_STAGE = "AWS::ApiGatewayV2::Stage"
 MADE_IN_ORDER = (USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, HTTP_API, HTTP_API_STAGE)
+# An HTTP API written in plain CloudFormation: its parts, in the order finish() makes them.
+HTTP_API_AUTHORIZER = "AWS::ApiGatewayV2::Authorizer"
+HTTP_API_INTEGRATION = "AWS::ApiGatewayV2::Integration"
+HTTP_API_ROUTE = "AWS::ApiGatewayV2::Route"
+HTTP_API_PARTS = (HTTP_API_AUTHORIZER, HTTP_API_INTEGRATION, HTTP_API_ROUTE,
+                  "AWS::ApiGatewayV2::Deployment")
+AUTHORIZER_PROPERTIES = ("AuthorizerCredentialsArn", "AuthorizerPayloadFormatVersion",
+                         "AuthorizerResultTtlInSeconds", "AuthorizerType", "AuthorizerUri",
+                         "EnableSimpleResponses", "IdentitySource", "JwtConfiguration", "Name")
+INTEGRATION_PROPERTIES = ("IntegrationType", "IntegrationUri", "IntegrationMethod",
+                          "PayloadFormatVersion", "Description", "TimeoutInMillis",
+                          "CredentialsArn")
+ROUTE_PROPERTIES = ("RouteKey", "Target", "AuthorizationType", "AuthorizerId",
+                    "AuthorizationScopes", "OperationName")
 REST_STAGE = "AWS::ApiGateway::Stage"
 ANY_METHOD = "x-amazon-apigateway-any-method"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
@@ -62,13 +77,9 @@ def premake(sandbox, template: dict, stack_name: str) -> dict:
                              "Properties", {})}
                 made[logical_id] = entry
                 _create(sandbox, stack_name, logical_id, entry)
-                references = {logical_id: entry["physical_id"], **{
-                    f"{logical_id}.{k}": v for k, v in entry["attributes"].items()}}
-                substituted = _substituted(template, references)
-                template.clear()
-                template.update(substituted)
-                for other in made.values():
-                    other["properties"] = _substituted(other["properties"], references)
+                references_apply(template, made, {logical_id: entry["physical_id"], **{
+                    f"{logical_id}.{k}": v for k, v in entry["attributes"].items()}})
+        _http_api_parts_take(sandbox, template, made)
     except (ClientError, BotoCoreError) as e:
         made_delete(sandbox, made)
         raise TemplateError(f"{logical_id}: {e}") from None
@@ -79,6 +90,57 @@ def premake(sandbox, template: dict, stack_name: str) -> dict:
         elif isinstance(depends, str) and depends not in template["Resources"]:
             del resource["DependsOn"]
     return made
+
+
+def _http_api_parts_take(sandbox, template: dict, made: dict) -> None:
+    """Take the routes, integrations, authorizers and deployments of the HTTP APIs made out of
+    the template (finish() makes them). Authorizers are made now, so that a Lambda
+    permission's SourceArn (`<api>/authorizers/<id>`) can name them; finish() completes them."""
+    api_ids = {e["physical_id"] for e in made.values() if e["type"] == HTTP_API}
+    references = {}
+    for logical_id, resource in list(template["Resources"].items()):
+        properties = resource.get("Properties") or {}
+        api_id = properties.get("ApiId")
+        if resource.get("Type") not in HTTP_API_PARTS or not isinstance(api_id, str) \
+                or api_id not in api_ids:
+            continue
+        entry = {"type": resource["Type"], "physical_id": "", "attributes": {},
+                 "properties": template["Resources"].pop(logical_id).get("Properties", {})}
+        made[logical_id] = entry
+        if entry["type"] == HTTP_API_AUTHORIZER:
+            entry["physical_id"] = sandbox.client("apigatewayv2").create_authorizer(
+                ApiId=api_id, Name=str(properties.get("Name", logical_id)),
+                AuthorizerType=str(properties.get("AuthorizerType", "REQUEST")),
+                IdentitySource=[], AuthorizerPayloadFormatVersion="2.0",
+            )["AuthorizerId"]
+            references[logical_id] = entry["physical_id"]
+            references[f"{logical_id}.AuthorizerId"] = entry["physical_id"]
+    if references:
+        references_apply(template, made, references)
+
+
+def _http_api_parts_make(client, api_id: str, parts: dict, variables: dict) -> None:
+    """The plain CloudFormation parts of one HTTP API: authorizers completed, then its
+    integrations and routes (which refer to both by id)."""
+    variables = dict(variables)
+    for kind in HTTP_API_PARTS:
+        for logical_id, entry in parts.items():
+            if entry["type"] != kind:
+                continue
+            properties = resolve(entry["properties"], variables)
+            if kind == HTTP_API_AUTHORIZER:
+                client.update_authorizer(
+                    ApiId=api_id, AuthorizerId=entry["physical_id"],
+                    **{k: properties[k] for k in AUTHORIZER_PROPERTIES if k in properties})
+            elif kind == HTTP_API_INTEGRATION:
+                entry["physical_id"] = client.create_integration(
+                    ApiId=api_id, **{k: properties[k] for k in INTEGRATION_PROPERTIES
+                                     if k in properties})["IntegrationId"]
+            elif kind == HTTP_API_ROUTE:
+                entry["physical_id"] = client.create_route(
+                    ApiId=api_id, **{k: properties[k] for k in ROUTE_PROPERTIES
+                                     if k in properties})["RouteId"]
+            variables[logical_id] = entry["physical_id"]
 
 
 def _create(sandbox, stack_name: str, logical_id: str, entry: dict) -> None:
@@ -123,6 +185,16 @@ def _cognito_create(cognito, region: str, stack_name: str, logical_id: str, entr
                                 if k in ("Description", "RoleArn", "Precedence")})
         entry["physical_id"] = name
         entry["pool_id"] = properties["UserPoolId"]
+
+
+def references_apply(template: dict, made: dict[str, dict], references: dict[str, str]) -> None:
+    """Resolve references to resources the lab made, in the template (in place) and in the
+    properties of what it made or will make (`made`: logical id -> entry)."""
+    substituted = _substituted(template, references)
+    template.clear()
+    template.update(substituted)
+    for entry in made.values():
+        entry["properties"] = _substituted(entry["properties"], references)
 
 
 def _substituted(value, references: dict[str, str]):
@@ -174,8 +246,9 @@ def resolve(value, variables: dict[str, str]):
 
 
 def stack_tags(made: dict) -> list[dict]:
-    listed = {k: [v["type"], v["physical_id"], v.get("pool_id")] for k, v in made.items()}
-    return [{"Key": MADE_TAG, "Value": json.dumps(listed, separators=(",", ":"))}] if made \
+    listed = {k: [v["type"], v["physical_id"], v.get("pool_id")] for k, v in made.items()
+              if v["type"] in MADE_IN_ORDER}  # an API's parts go with it
+    return [{"Key": MADE_TAG, "Value": json.dumps(listed, separators=(",", ":"))}] if listed \
         else []
 
 
@@ -190,7 +263,8 @@ def made_resources(stack: dict | None) -> dict[str, dict]:
 
 def made_delete(sandbox, made: dict) -> None:
     """Delete what the lab made for a stack, quietly (some of it may be gone already)."""
-    for entry in sorted(made.values(), key=lambda e: -MADE_IN_ORDER.index(e["type"])):
+    for entry in sorted((e for e in made.values() if e["type"] in MADE_IN_ORDER),
+                        key=lambda e: -MADE_IN_ORDER.index(e["type"])):
         try:
             if entry["type"] == HTTP_API:
                 sandbox.client("apigatewayv2").delete_api(ApiId=entry["physical_id"])
@@ -223,6 +297,10 @@ def finish(sandbox, made: dict, variables: dict[str, str], translated: dict) -> 
         if entry["type"] == HTTP_API:
             stages = [e["properties"] for e in made.values() if e["type"] == HTTP_API_STAGE
                       and e["properties"].get("ApiId") == entry["physical_id"]]
+            parts = {k: e for k, e in made.items() if e["type"] in HTTP_API_PARTS
+                     and e["properties"].get("ApiId") == entry["physical_id"]}
+            _http_api_parts_make(sandbox.client("apigatewayv2"), entry["physical_id"], parts,
+                                 variables)
             _http_api_complete(sandbox.client("apigatewayv2"), entry["physical_id"],
                                resolve(entry["properties"].get("Body", {}), variables),
                                [resolve(s, variables) for s in stages])
@@ -259,19 +337,23 @@ def _http_api_complete(client, api_id: str, body: dict, stages: list[dict]) -> N
     if cors:
         client.update_api(ApiId=api_id, CorsConfiguration={
             k[0].upper() + k[1:]: v for k, v in cors.items()})
-    authorizer_ids = {}
+    authorizer_ids = {}  # name -> (authorizer id, the routes' authorization type)
     schemes = body.get("components", {}).get("securitySchemes", {})
     for name, scheme in schemes.items():
         spec = scheme.get("x-amazon-apigateway-authorizer", {})
         if spec.get("type") == "jwt":
             config = spec.get("jwtConfiguration", {})
-            authorizer_ids[name] = client.create_authorizer(
+            authorizer_ids[name] = (client.create_authorizer(
                 ApiId=api_id, Name=name, AuthorizerType="JWT",
-                IdentitySource=[s.strip() for s in spec.get(
-                    "identitySource", "$request.header.Authorization").split(",")],
+                IdentitySource=_identity_sources(spec.get(
+                    "identitySource", "$request.header.Authorization")),
                 JwtConfiguration={"Issuer": config.get("issuer", ""),
                                   "Audience": list(config.get("audience") or [])},
-            )["AuthorizerId"]
+            )["AuthorizerId"], "JWT")
+        elif spec.get("type") == "request":
+            authorizer_ids[name] = (client.create_authorizer(
+                ApiId=api_id, Name=name, **_lambda_authorizer_options(spec))["AuthorizerId"],
+                "CUSTOM")
     for path, operations in body.get("paths", {}).items():
         for verb, operation in operations.items():
             if verb not in HTTP_METHODS and verb != ANY_METHOD:
@@ -286,7 +368,8 @@ def _http_api_complete(client, api_id: str, body: dict, stages: list[dict]) -> N
             method = "ANY" if verb == ANY_METHOD else verb.upper()
             requirement = next(iter(operation.get("security") or [{}]), {})
             name, scopes = next(iter(requirement.items()), (None, []))
-            auth = ({"AuthorizationType": "JWT", "AuthorizerId": authorizer_ids[name],
+            auth = ({"AuthorizationType": authorizer_ids[name][1],
+                     "AuthorizerId": authorizer_ids[name][0],
                      **({"AuthorizationScopes": scopes} if scopes else {})}
                     if name in authorizer_ids else {"AuthorizationType": "NONE"})
             client.create_route(ApiId=api_id, Target=f"integrations/{integration_id}",
@@ -299,6 +382,27 @@ def _http_api_complete(client, api_id: str, body: dict, stages: list[dict]) -> N
                             RouteSettings=stage.get("RouteSettings", {}),
                             StageVariables={k: str(v) for k, v in
                                             (stage.get("StageVariables") or {}).items()})
+
+
+def _identity_sources(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return [v.strip() for v in value or [] if v and v.strip()]
+
+
+def _lambda_authorizer_options(spec: dict) -> dict:
+    """create_authorizer's parameters for an HTTP API Lambda authorizer, from its OpenAPI
+    extension (`x-amazon-apigateway-authorizer` of type `request`, as SAM writes it)."""
+    options = {"AuthorizerType": "REQUEST", "AuthorizerUri": spec.get("authorizerUri", ""),
+               "AuthorizerPayloadFormatVersion": str(spec.get(
+                   "authorizerPayloadFormatVersion", "2.0")),
+               "IdentitySource": _identity_sources(spec.get("identitySource")),
+               "EnableSimpleResponses": bool(spec.get("enableSimpleResponses", False))}
+    if spec.get("authorizerResultTtlInSeconds") is not None:
+        options["AuthorizerResultTtlInSeconds"] = int(spec["authorizerResultTtlInSeconds"])
+    if spec.get("authorizerCredentials"):
+        options["AuthorizerCredentialsArn"] = spec["authorizerCredentials"]
+    return options
 
 
 def rest_authorizers_create(apigateway, api_id: str, body: dict,

@@ -18,7 +18,7 @@ import uuid
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .deploy_apis import _substituted, resolve
+from .deploy_apis import references_apply, resolve
 from .sam import TemplateError
 from .websocket import websocket_url
 
@@ -92,11 +92,7 @@ def premake(sandbox, template: dict, stack_name: str) -> dict:
         elif entry["type"] == DEPLOYMENT:
             entry["physical_id"] = uuid.uuid4().hex[:6]
             references[logical_id] = entry["physical_id"]
-    substituted = _substituted(template, references)
-    template.clear()
-    template.update(substituted)
-    for entry in made.values():
-        entry["properties"] = _substituted(entry["properties"], references)
+    references_apply(template, made, references)
     return made
 
 

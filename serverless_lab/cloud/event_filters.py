@@ -62,7 +62,11 @@ def sqs_record_matches(record: dict, patterns: list[dict]) -> bool:
         body = None
     if not isinstance(body, dict):
         body = record["body"]
-    document = {**record, "body": body}
+    return document_matches({**record, "body": body}, patterns)
+
+
+def document_matches(document: dict, patterns: list[dict]) -> bool:
+    """Whether a record, as its source's filters see it, matches any of the patterns."""
     return any(_matches(pattern, document) for pattern in patterns)
 
 

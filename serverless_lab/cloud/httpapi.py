@@ -4,8 +4,8 @@ moto stores HTTP APIs (routes, integrations, authorizers, stages, CORS) but rout
 A request to `/_aws/execute-api/<api-id>/<path>` is handled as API Gateway handles one to
 `https://<api-id>.execute-api.<region>.amazonaws.com/<path>`: the stage is the path's first
 segment when a stage has that name, else `$default`; CORS preflights are answered by API
-Gateway itself; then the most specific route, its throttling and JWT authorizer, the 2.0 event
-and the function's answer in the 2.0 response format.
+Gateway itself; then the most specific route, its throttling and its JWT or Lambda authorizer
+(httpapi_authorizers.py), the 2.0 event and the function's answer in the 2.0 response format.
 """
 
 import base64
@@ -31,11 +31,11 @@ from .apigateway import (
     proxy_response,
 )
 from .authorizers import header, jwt_authorize
+from .httpapi_authorizers import INTERNAL_ERROR, HttpLambdaAuthorizers
 from .runtime.lambda_runtime import Throttled
 from .throttling import TOO_MANY_REQUESTS, TokenBuckets
 
 NOT_FOUND = (404, {"message": "Not Found"})
-INTERNAL_ERROR = (500, {"message": "Internal Server Error"})
 DEFAULT_STAGE = "$default"
 DEFAULT_ROUTE = "$default"
 
@@ -205,6 +205,7 @@ class HttpApiGateway:
         self.invoke = invoke
         self.recorder = recorder
         self.buckets = buckets
+        self.lambda_authorizers = HttpLambdaAuthorizers(invoke=invoke, recorder=recorder)
 
     def owns(self, api_id: str) -> bool:
         return find_http_api(api_id) is not None
@@ -261,7 +262,23 @@ class HttpApiGateway:
                                      burst=int(settings.get("throttlingBurstLimit", 0))):
                 return HttpResponse.json(*TOO_MANY_REQUESTS), route.route_key
         authorizer_context = None
-        if (route.authorization_type or "NONE").upper() == "JWT":
+        request_id = str(uuid.uuid4())
+        kind = (route.authorization_type or "NONE").upper()
+        if kind == "CUSTOM":
+            event = http_event(request=request, api=api, route_key=route.route_key,
+                               stage=stage_name, account_id=account_id, region=region,
+                               raw_path=request.path, path_parameters=parameters,
+                               stage_variables=stage.stage_variables, authorizer=None,
+                               request_id=request_id)
+            decision, http["authorizer"] = self.lambda_authorizers.authorize(
+                account_id=account_id, region=region, api=api, stage=stage_name, route=route,
+                request=request, path=path, parameters=parameters, event=event,
+                stage_variables=stage.stage_variables)
+            if not decision.allowed:
+                return HttpResponse.json(decision.status, decision.document,
+                                         decision.headers), route.route_key
+            authorizer_context = decision.context
+        elif kind == "JWT":
             authorizer = api.authorizers.get(route.authorizer_id)
             if authorizer is None:
                 return HttpResponse.json(*INTERNAL_ERROR), route.route_key
@@ -273,10 +290,10 @@ class HttpApiGateway:
                                          decision.headers), route.route_key
             authorizer_context = decision.context
         return self._integrate(account_id, region, api, stage_name, path, request, route,
-                               parameters, authorizer_context), route.route_key
+                               parameters, authorizer_context, request_id), route.route_key
 
     def _integrate(self, account_id, region, api, stage_name, path, request, route,
-                   parameters, authorizer_context) -> HttpResponse:
+                   parameters, authorizer_context, request_id) -> HttpResponse:
         integration = api.integrations.get((route.target or "").removeprefix("integrations/"))
         uri = integration.integration_uri or "" if integration else ""
         found = INTEGRATION_FUNCTION.search(uri)
@@ -287,7 +304,6 @@ class HttpApiGateway:
             fn = lambda_backends[account_id][region].get_function(arn)
         except Exception:  # noqa: BLE001 - a dangling integration is API Gateway's 500 too
             return HttpResponse.json(*INTERNAL_ERROR)
-        request_id = str(uuid.uuid4())
         stage = api.stages[stage_name]
         raw_path = request.path
         if integration.payload_format_version == "1.0":

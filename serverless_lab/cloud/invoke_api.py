@@ -2,7 +2,9 @@
 
 moto would run every invocation type synchronously and report a handler's error as
 `FunctionError: Handled`; AWS answers an asynchronous invoke with 202 before anything runs,
-reports runtime errors as `Unhandled`, and refuses with 429 when concurrency runs out.
+reports runtime errors as `Unhandled`, and refuses with 429 when concurrency runs out. An
+invoke of a version or alias (`Qualifier`, or an ARN or name that ends with one) runs that
+version, on its provisioned-concurrency environments first (provisioned.py).
 """
 
 import base64
@@ -70,11 +72,13 @@ def handle(cloud, environ, start_response, *, account_id: str, region: str, fall
                       f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the "
                       "Invoke operation")
     try:
-        invocation = cloud.invoke(fn, document)
+        invocation = cloud.invoke(fn, document,
+                                  qualified_arn=_qualified_arn(fn, name, qualifier))
     except Throttled as throttled:
         return _error(start_response, 429, "TooManyRequestsException", "Rate Exceeded.",
                       Reason=throttled.reason)
-    headers = {"X-Amzn-RequestId": invocation.request_id, "X-Amz-Executed-Version": "$LATEST"}
+    headers = {"X-Amzn-RequestId": invocation.request_id,
+               "X-Amz-Executed-Version": str(fn.version)}
     if environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail":
         tail = invocation.logs.encode()[-LOG_TAIL_BYTES:]
         headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
@@ -84,3 +88,13 @@ def handle(cloud, environ, start_response, *, account_id: str, region: str, fall
     else:
         payload = invocation.payload or "null"
     return _answer(start_response, 200, payload.encode(), headers)
+
+
+def _qualified_arn(fn, name: str, qualifier: str | None) -> str | None:
+    """The version or alias ARN the caller invoked through (None for $LATEST)."""
+    tail = name.rsplit("function:", 1)[-1]  # a name, or what an ARN ends with
+    if not qualifier and ":" in tail:
+        qualifier = tail.split(":", 1)[1]
+    if not qualifier or qualifier == "$LATEST":
+        return None
+    return f"arn:aws:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}:{qualifier}"

@@ -33,6 +33,7 @@ def function_config(fn: LambdaFunction) -> FunctionConfig:
         reserved_concurrency=(int(fn.reserved_concurrency)
                               if fn.reserved_concurrency is not None else None),
         environment=tuple(sorted((k, str(v)) for k, v in (fn.environment_vars or {}).items())),
+        version=str(fn.version),
     )
 
 
@@ -48,9 +49,11 @@ def save_logs(fn: LambdaFunction, invocation: Invocation) -> None:
     logs.put_log_events(invocation.log_group, invocation.log_stream, events)
 
 
-def lambda_invoke(runtime: LambdaRuntime, fn: LambdaFunction, document: str) -> Invocation:
-    """Invoke a moto function in the lab's runtime and keep its logs, as AWS would."""
-    invocation = runtime.invoke(function_config(fn), document)
+def lambda_invoke(runtime: LambdaRuntime, fn: LambdaFunction, document: str,
+                  **options) -> Invocation:
+    """Invoke a moto function in the lab's runtime and keep its logs, as AWS would.
+    `options` go to LambdaRuntime.invoke (qualified_arn, trace_header)."""
+    invocation = runtime.invoke(function_config(fn), document, **options)
     save_logs(fn, invocation)
     return invocation
 

@@ -18,17 +18,23 @@ from pathlib import Path
 
 from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from . import (
     apigateway,
     apigateway_aws,
     eventbridge,
+    firehose,
     invoke_api,
     moto_patch,
+    provisioned,
     recursion,
+    s3_events,
+    sns_moto,
+    sqs_attributes,
     sqs_moto,
     stepfunctions,
+    stream_moto,
     trace,
     websocket,
     wire,
@@ -37,8 +43,10 @@ from .accounts import BOOTSTRAP, Accounts
 from .async_invoke import AsyncInvoker
 from .clock import LabClock
 from .control import ControlApi
+from .http_server import KeepAliveRequestHandler
 from .runtime.lambda_runtime import LambdaRuntime
 from .sqs_mappings import SqsMappings
+from .stream_mappings import StreamMappings
 
 DEFAULT_PORT = 4566
 # How AWS hands each source's events to Lambda: pushed as an asynchronous invocation, or
@@ -46,13 +54,6 @@ DEFAULT_PORT = 4566
 DELIVERY_MODES = {"aws:s3": "async", "aws:sns": "async", "aws:events": "async",
                   "aws:sqs": "poll", "aws:kinesis": "poll", "aws:dynamodb": "poll"}
 MAX_RECORDED_BODY = 1 << 20
-
-
-class QuietRequestHandler(WSGIRequestHandler):
-    """The trace is the lab's log of requests; werkzeug's access log would only be noise."""
-
-    def log_request(self, *args, **kwargs):
-        pass
 
 
 class LabApp:
@@ -97,9 +98,12 @@ class LabApp:
         key, service = signed
         account_id, caller = self.cloud.caller(key)
         if caller.startswith("function:"):
-            # What this call triggers belongs to the calling function's chain of invocations.
-            depth = self.cloud.chains.depth_of(account_id, caller.removeprefix("function:"))
-            with recursion.calling_from(depth):
+            # What this call triggers belongs to the calling function's chain of invocations:
+            # its trace header says how deep it is, as on AWS.
+            header = environ.get(recursion.TRACE_HEADER)
+            depth = recursion.lineage_depth(header) or self.cloud.chains.depth_of(
+                account_id, caller.removeprefix("function:"))
+            with recursion.calling_from(depth, header):
                 return self._record_aws_call(environ, start_response, key=key, service=service,
                                              account_id=account_id, caller=caller)
         return self._record_aws_call(environ, start_response, key=key, service=service,
@@ -126,6 +130,10 @@ class LabApp:
                 return invoke_api.handle(self.cloud, environ, recording_start_response,
                                          account_id=account_id, region=wire.region(environ),
                                          fallback=self.moto)
+            if service == "lambda" and provisioned.PATH.match(environ.get("PATH_INFO", "")):
+                return self.cloud.provisioned.handle(environ, recording_start_response,
+                                                     account_id=account_id,
+                                                     region=wire.region(environ))
             return self.moto(environ, recording_start_response)
         finally:
             event.update(status=status.get("code", 500),
@@ -138,7 +146,7 @@ class LabCloud:
     def __init__(self, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                  data_dir: Path | None = None, idle_ttl: float | None = None):
         self.server = make_server(host, port, LabApp(self), threaded=True,
-                                  request_handler=QuietRequestHandler)
+                                  request_handler=KeepAliveRequestHandler)
         self.port = self.server.server_port
         reach = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self.url = f"http://{reach}:{self.port}"
@@ -156,12 +164,25 @@ class LabCloud:
             **({"idle_ttl": idle_ttl} if idle_ttl else {}))
         self._previous_invoke = moto_patch.install(self.invoke_from_moto)
         moto_patch.speed_up_dispatch()
+        s3_events.install()
+        sns_moto.install()
+        sqs_attributes.install()
         self.sqs_mappings = SqsMappings(invoke=self.invoke, recorder=self.recorder)
         sqs_moto.install(self.sqs_mappings)
+        # Kinesis and DynamoDB Streams mappings: a poller per shard (after sqs_moto: it wraps
+        # the mapping calls sqs_moto installs).
+        self.stream_mappings = StreamMappings(invoke=self.invoke, recorder=self.recorder,
+                                              deliver=self.deliver,
+                                              sandbox=self.accounts.service_sandbox)
+        stream_moto.install(self.stream_mappings)
         self._aws_integrations = apigateway_aws.install(accounts=self.accounts,
                                                         endpoint_url=self.url)
         stepfunctions.install(self)
         self.chains = recursion.Chains()
+        recursion.install()  # SQS keeps a handler's trace header on the messages it sends
+        self.provisioned = provisioned.ProvisionedConcurrency(
+            runtime=self.runtime,
+            account_concurrency=lambda account: self.concurrency_limits.get(account, 1000))
         self.async_invoker = AsyncInvoker(
             invoke=self.invoke, deliver=self.deliver, recorder=self.recorder,
             dead_letter_target=self.dead_letter_target,
@@ -173,6 +194,10 @@ class LabCloud:
         self.events = eventbridge.EventPlane(recorder=self.recorder, clock=self.clock,
                                              invoke_async=self.async_invoker.submit)
         eventbridge.install(self.events)
+        # Firehose delivery streams: buffers delivered to S3 on the lab clock.
+        self.firehose = firehose.Firehose(recorder=self.recorder, clock=self.clock,
+                                          accounts=self.accounts)
+        firehose.install(self.firehose)
         self.rest_apis = apigateway.RestApiGateway(invoke=self.invoke, recorder=self.recorder)
         # WebSocket APIs: their endpoint and, over HTTPS, their @connections API.
         self.websockets = websocket.WebSocketGateway(
@@ -189,15 +214,19 @@ class LabCloud:
                                         daemon=True)
         self._thread.start()
         self.clock.start()
+        self.firehose.start()
         self.websockets.start()
         return self
 
     def stop(self) -> None:
         self.websockets.stop()  # first: closing connections still runs $disconnect
         self.clock.stop()
+        self.firehose.stop()
         self.events.stop()
         self.sqs_mappings.stop()
         sqs_moto.uninstall(self.sqs_mappings)
+        self.stream_mappings.stop()
+        stream_moto.uninstall(self.stream_mappings)
         stepfunctions.uninstall(self)
         apigateway_aws.uninstall(self._aws_integrations)
         # moto's hooks are per process: give them back to the lab cloud that ran before this
@@ -208,14 +237,17 @@ class LabCloud:
         self.server.server_close()
         self.runtime.stop()
 
-    def invoke(self, fn, document: str, *, depth: int | None = None):
+    def invoke(self, fn, document: str, *, depth: int | None = None,
+               qualified_arn: str | None = None):
         """Run fn on document. `depth` is its place in a chain of invocations (by default one
         more than the handler whose API call led here)."""
         depth = depth or recursion.current_depth() + 1
         self.recorder.begin(fn.account_id)
         try:
             with self.chains.running(fn.account_id, fn.function_name, depth):
-                return moto_patch.lambda_invoke(self.runtime, fn, document)
+                return moto_patch.lambda_invoke(
+                    self.runtime, fn, document, qualified_arn=qualified_arn,
+                    trace_header=recursion.trace_header(depth, fn.function_name))
         finally:
             self.recorder.end(fn.account_id)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from moto.awslambda.models import lambda_backends
 from moto.sqs.models import sqs_backends
 
-from . import event_filters, trace
+from . import event_filters, recursion, trace
 from .sqs_events import REPORT_BATCH_ITEM_FAILURES, failed_message_ids, sqs_record
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,22 @@ class Poller:
     def _deliver(self, esm, queue, batch: list) -> None:
         functions = lambda_backends[self.account_id][self.region]
         fn = functions.get_function(esm.function_arn)
+        # Messages a handler sent carry its place in a chain (AWSTraceHeader): past the
+        # limit, Lambda stops the loop instead of invoking again.
+        looping = [m for m in batch if recursion.message_depth(m) >= recursion.MAX_CHAIN]
+        if looping:
+            dead_letter_queue = recursion.sqs_messages_stop(queue, looping)
+            self.mappings.recorder.record(
+                self.account_id, trace.DELIVERY, source="lambda:recursion-detection",
+                target=fn.function_name, mode="poll", recursion_stopped=True,
+                message=recursion.STOPPED_SQS.format(n=recursion.MAX_CHAIN),
+                queue=queue.queue_arn, dead_letter_queue=dead_letter_queue,
+                message_ids=[m.id for m in looping],
+                event={"Records": [sqs_record(m, queue) for m in looping]})
+            batch = [m for m in batch if m not in looping]
+            if not batch:
+                return
+        depth = max(recursion.message_depth(m) for m in batch) + 1
         event = {"Records": [sqs_record(m, queue) for m in batch]}
         delivery = self.mappings.recorder.record(
             self.account_id, trace.DELIVERY, source="aws:sqs", target=fn.function_name,
@@ -178,7 +194,7 @@ class Poller:
             mapping=esm.uuid)
         ids = [m.id for m in batch]
         try:
-            invocation = self.mappings.invoke(fn, json.dumps(event))
+            invocation = self.mappings.invoke(fn, json.dumps(event), depth=depth)
         except Exception as e:  # noqa: BLE001 - a throttle: the batch returns after the timeout
             delivery.update(outcome="failure", failed=ids, error=type(e).__name__)
             return

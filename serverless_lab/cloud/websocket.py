@@ -137,7 +137,7 @@ class WebSocketGateway:
         from werkzeug.serving import make_server
 
         from .connections_api import ConnectionsApi
-        from .server import QuietRequestHandler
+        from .http_server import KeepAliveRequestHandler
 
         self.invoke = invoke
         self.recorder = recorder
@@ -147,7 +147,9 @@ class WebSocketGateway:
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         reach = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
-        self.server = serve(self._serve, host, 0, process_request=self._handshake,
+        # A class server fixes the port (LAB_WEBSOCKET_PORT) to open it to the class.
+        port = int(os.environ.get("LAB_WEBSOCKET_PORT") or 0)
+        self.server = serve(self._serve, host, port, process_request=self._handshake,
                             ping_interval=None, max_size=MESSAGE_MAX,
                             open_timeout=CONNECT_TIMEOUT_SECONDS)
         self.url = f"ws://{reach}:{self.server.socket.getsockname()[1]}"
@@ -155,7 +157,7 @@ class WebSocketGateway:
         self.ca_file = tls.ca_file
         self.management = make_server(
             host, 0, ConnectionsApi(self, caller=caller, recorder=recorder), threaded=True,
-            request_handler=QuietRequestHandler, ssl_context=tls.server_context())
+            request_handler=KeepAliveRequestHandler, ssl_context=tls.server_context())
         self.domain_name = f"{reach}:{self.management.server_port}"
         recorder.add_busy_check(self.busy)
 

@@ -62,3 +62,30 @@ def test_the_lookups_the_lab_caches_are_still_pure_and_where_the_lab_expects_the
     assert moto.core.responses.method_names_from_class(DynamoHandler) == \
         moto_patch.ORIGINAL_METHOD_NAMES(DynamoHandler)
     assert "put_item" in moto.core.responses.method_names_from_class(DynamoHandler)
+
+
+def test_s3_notifications_still_encode_the_key_with_the_quote_the_lab_replaces():
+    from moto.s3 import notifications
+
+    from serverless_lab.cloud import s3_events
+
+    assert "quote_plus(key.name)" in inspect.getsource(notifications._get_s3_event)
+    assert s3_events.quote_key("uploads/red flower+1.jpg") == "uploads/red+flower%2B1.jpg"
+
+
+def test_sns_publish_keeps_the_signature_the_size_check_wraps():
+    from serverless_lab.cloud import sns_moto
+
+    parameters = list(inspect.signature(sns_moto.ORIGINAL_PUBLISH).parameters)
+    assert parameters[:3] == ["self", "message", "arn"]
+    assert sns_moto.MAXIMUM_MESSAGE_LENGTH == 256 * 1024
+
+
+def test_queue_attributes_still_go_through_the_method_the_redrive_check_wraps():
+    from moto.sqs.models import Queue
+
+    from serverless_lab.cloud import sqs_attributes
+
+    source = inspect.getsource(sqs_attributes.ORIGINAL_SET_ATTRIBUTES)
+    assert 'self._setup_dlq(attributes["RedrivePolicy"])' in source
+    assert "self._set_attributes(" in inspect.getsource(Queue.__init__)

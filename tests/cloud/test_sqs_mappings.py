@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from serverless_lab.cloud import event_filters, sqs_moto
 from serverless_lab.cloud.sqs_events import failed_message_ids
+from tests.conftest import wait_until
 
 RECORD_KEYS = {"messageId", "receiptHandle", "body", "attributes", "messageAttributes",
                "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"}
@@ -63,10 +64,7 @@ def consumers(deploy, sandbox, lab, learner):
 
         @classmethod
         def wait(cls, condition, timeout=20.0):
-            deadline = time.monotonic() + timeout
-            while not condition():
-                assert time.monotonic() < deadline, "timed out"
-                time.sleep(0.05)
+            wait_until(condition, timeout)
 
         @classmethod
         def wait_quiet(cls, timeout=20.0):

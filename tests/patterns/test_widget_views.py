@@ -20,14 +20,28 @@ def test_the_chat_widget_is_on_its_pattern_page_only(client):
 
 
 def test_posting_deploys_the_chat_and_answers_its_websocket_url(client, lab_cloud):
-    response = client.post(WIDGET_URL)
+    response = client.post(WIDGET_URL, HTTP_HOST="127.0.0.1:8000")  # a laptop's browser
     assert response.status_code == 200
     url = response.json()["url"]
     assert url.startswith(lab_cloud.websockets.url) and url.endswith("/production")
     with connect(f"{url}?name=Ada") as ada:  # the learner's own chat answers
         ada.send(json.dumps({"action": "sendmessage", "message": "hi"}))
         assert json.loads(ada.recv(timeout=10))["from"] == "Ada"
-    assert client.post(WIDGET_URL).json()["url"] == url  # deployed once, reused
+    again = client.post(WIDGET_URL, HTTP_HOST="127.0.0.1:8000").json()["url"]
+    assert again == url  # deployed once, reused
+
+
+def test_a_browser_on_another_machine_is_given_the_host_it_reached_the_site_by(
+        client, lab_cloud, settings):
+    settings.ALLOWED_HOSTS = ["lab.example.edu", "127.0.0.1"]
+    port = lab_cloud.websockets.url.rsplit(":", 1)[1]
+
+    answer = client.post(WIDGET_URL, HTTP_HOST="lab.example.edu:8000").json()
+
+    assert answer["url"].startswith(f"ws://lab.example.edu:{port}/")
+    assert answer["url"].endswith("/production")
+    on_this_machine = client.post(WIDGET_URL, HTTP_HOST="127.0.0.1:8000").json()
+    assert on_this_machine["url"].startswith(lab_cloud.websockets.url)
 
 
 def test_only_post_and_only_patterns_with_a_widget(client):

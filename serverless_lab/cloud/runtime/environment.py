@@ -25,11 +25,13 @@ LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(m
 class LambdaContext:
     """The context object AWS passes as the handler's second argument."""
 
-    def __init__(self, *, request_id: str, deadline_ms: int, config: dict):
+    def __init__(self, *, request_id: str, deadline_ms: int, config: dict,
+                 invoked_function_arn: str | None = None):
         self.aws_request_id = request_id
         self.function_name = config["function_name"]
         self.function_version = config.get("version", "$LATEST")
-        self.invoked_function_arn = config["function_arn"]
+        # The ARN the caller used: with the alias or version if it named one.
+        self.invoked_function_arn = invoked_function_arn or config["function_arn"]
         self.memory_limit_in_mb = str(config["memory_size"])
         self.log_group_name = config["log_group_name"]
         self.log_stream_name = config["log_stream_name"]
@@ -124,8 +126,13 @@ class Environment:
 
     def invoke(self, message: dict) -> dict:
         self.request_id = message["request_id"]
+        if "trace_id" in message:
+            # As the Lambda runtime does for each invocation; the AWS SDK sends it on as
+            # X-Amzn-Trace-Id, which is how recursive loops are followed.
+            os.environ["_X_AMZN_TRACE_ID"] = message["trace_id"]
         context = LambdaContext(request_id=self.request_id, deadline_ms=message["deadline_ms"],
-                                config=self.config)
+                                config=self.config,
+                                invoked_function_arn=message.get("invoked_function_arn"))
         out = io.StringIO()
         sys.stdout = sys.stderr = out
         error = None

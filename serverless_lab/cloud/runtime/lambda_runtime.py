@@ -4,6 +4,11 @@ An environment is a worker process forked from the zygote. It serves one invocat
 an invocation that finds no idle environment of its function gets a new one (a cold start, with
 Init). Idle environments are reaped after `idle_ttl` seconds. Timeouts and crashes kill the
 environment, and the next invocation starts cold, as on AWS.
+
+Provisioned concurrency keeps N environments of a version or alias initialised ahead (their
+AWS_LAMBDA_INITIALIZATION_TYPE is `provisioned-concurrency`): an invocation through that
+qualifier takes one without Init, and spills over to on-demand environments when all N are
+busy. They are never reaped while the configuration exists; one that dies is replaced.
 """
 
 import hashlib
@@ -37,6 +42,8 @@ class Throttled(RuntimeError):
 ACCOUNT_LIMIT_EXCEEDED = "ConcurrentInvocationLimitExceeded"
 RESERVED_LIMIT_EXCEEDED = "ReservedFunctionConcurrentInvocationLimitExceeded"
 DEFAULT_ACCOUNT_CONCURRENCY = 1000
+ON_DEMAND = "on-demand"
+PROVISIONED = "provisioned-concurrency"
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,11 @@ class FunctionConfig:
     @property
     def code_sha256(self) -> str:
         return hashlib.sha256(self.code_zip).hexdigest()
+
+    @property
+    def unqualified_arn(self) -> str:
+        """The function's ARN without a version (reserved concurrency is the function's)."""
+        return ":".join(self.function_arn.split(":")[:7])
 
     @property
     def environment_key(self) -> tuple:
@@ -87,6 +99,7 @@ class Invocation:
     log_group: str
     log_stream: str
     started_at: float
+    initialization_type: str = ON_DEMAND  # which kind of environment served it
 
     @property
     def report_line(self) -> str:
@@ -106,6 +119,7 @@ class ExecutionEnvironment:
     key: tuple
     log_stream: str
     last_used: float = field(default_factory=time.monotonic)
+    pool: "ProvisionedPool | None" = None  # set for a provisioned-concurrency environment
 
     def kill(self) -> None:
         try:
@@ -113,6 +127,22 @@ class ExecutionEnvironment:
         except ProcessLookupError:
             pass
         self.channel.close()
+
+
+@dataclass(eq=False)
+class ProvisionedPool:
+    """The environments provisioned concurrency keeps for one version or alias."""
+
+    key: str  # the qualified ARN the configuration is on (version or alias)
+    fn: FunctionConfig  # the version its environments run
+    requested: int
+    on_init: object = None  # (fn, log_stream, init) -> None: where Init's logs go
+    idle: list = field(default_factory=list)
+    allocated: int = 0  # initialised environments (idle or busy)
+    starting: bool = False
+    status: str = "IN_PROGRESS"
+    status_reason: str | None = None
+    deleted: bool = False
 
 
 def _timestamp() -> str:
@@ -142,6 +172,8 @@ class LambdaRuntime:
         self._running_by_function: dict[str, int] = {}
         self.spawner = Spawner(endpoint_url=endpoint_url, warmup_credentials=warmup_credentials)
         self._idle: dict[tuple, list[ExecutionEnvironment]] = {}
+        self._provisioned: dict[str, ProvisionedPool] = {}  # qualified ARN -> its pool
+        self._provisioned_running: dict[str, int] = {}  # account -> in flight on them
         self._busy: set[int] = set()
         self._lock = threading.Lock()
         self._code_lock = threading.Lock()
@@ -159,7 +191,8 @@ class LambdaRuntime:
                 staging.rename(root)
         return root
 
-    def _environment_variables(self, fn: FunctionConfig, log_stream: str, task_root: Path):
+    def _environment_variables(self, fn: FunctionConfig, log_stream: str, task_root: Path,
+                               initialization_type: str = ON_DEMAND):
         # The variables AWS sets for every Python function, then the function's own.
         variables = {
             "AWS_REGION": fn.region,
@@ -170,7 +203,7 @@ class LambdaRuntime:
             "AWS_LAMBDA_FUNCTION_VERSION": fn.version,
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.function_name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
             "LAMBDA_TASK_ROOT": str(task_root),
             "LAMBDA_RUNTIME_DIR": str(task_root),
             "_HANDLER": fn.handler,
@@ -184,10 +217,10 @@ class LambdaRuntime:
         variables.update(dict(fn.environment))
         return variables
 
-    def _start_environment(self, fn: FunctionConfig):
+    def _start_environment(self, fn: FunctionConfig, initialization_type: str = ON_DEMAND):
         task_root = self._task_root(fn)
         log_stream = log_stream_name(fn.version)
-        variables = self._environment_variables(fn, log_stream, task_root)
+        variables = self._environment_variables(fn, log_stream, task_root, initialization_type)
         # Init Duration as AWS reports it: from creating the environment to a ready handler.
         started = time.perf_counter()
         pid, channel = self.spawner.fork(limits=worker_limits(fn))
@@ -220,21 +253,49 @@ class LambdaRuntime:
         return env, init
 
     def _admit(self, fn: FunctionConfig) -> None:
-        """Count the invocation against the account's and the function's concurrency, or
-        refuse it as Lambda does (reserved concurrency 0 throttles every call)."""
+        """Count an on-demand invocation against the account's and the function's
+        concurrency, or refuse it as Lambda does (reserved concurrency 0 throttles every
+        call). Provisioned concurrency is set aside from the account's: on-demand invocations
+        share what is left."""
         with self._lock:
-            running = self._running_by_function.get(fn.function_arn, 0)
+            running = self._running_by_function.get(fn.unqualified_arn, 0)
             if fn.reserved_concurrency is not None and running >= fn.reserved_concurrency:
                 raise Throttled(RESERVED_LIMIT_EXCEEDED)
-            if self._running.get(fn.account_id, 0) >= self.account_concurrency(fn.account_id):
+            on_demand = (self._running.get(fn.account_id, 0)
+                         - self._provisioned_running.get(fn.account_id, 0))
+            set_aside = self.provisioned_total(fn.account_id) if self._provisioned else 0
+            if on_demand + set_aside >= self.account_concurrency(fn.account_id):
                 raise Throttled(ACCOUNT_LIMIT_EXCEEDED)
             self._running[fn.account_id] = self._running.get(fn.account_id, 0) + 1
-            self._running_by_function[fn.function_arn] = running + 1
+            self._running_by_function[fn.unqualified_arn] = running + 1
 
-    def _leave(self, fn: FunctionConfig) -> None:
+    def _leave(self, fn: FunctionConfig, *, provisioned: bool = False) -> None:
         with self._lock:
             self._running[fn.account_id] -= 1
-            self._running_by_function[fn.function_arn] -= 1
+            self._running_by_function[fn.unqualified_arn] -= 1
+            if provisioned:
+                self._provisioned_running[fn.account_id] -= 1
+
+    def provisioned_total(self, account_id: str) -> int:
+        """Provisioned concurrency configured in the account (what it sets aside)."""
+        return sum(p.requested for p in list(self._provisioned.values())
+                   if p.fn.account_id == account_id)
+
+    def _take_provisioned(self, fn: FunctionConfig, qualified_arn: str):
+        """An idle provisioned environment of the qualifier fn was invoked through, counted
+        as running; None when it has none free (the invocation spills over to on-demand)."""
+        with self._lock:
+            pool = self._provisioned.get(qualified_arn)
+            if pool is None or not pool.idle or pool.fn.environment_key != fn.environment_key:
+                return None
+            env = pool.idle.pop()
+            self._busy.add(env.pid)
+            self._running[fn.account_id] = self._running.get(fn.account_id, 0) + 1
+            self._running_by_function[fn.unqualified_arn] = (
+                self._running_by_function.get(fn.unqualified_arn, 0) + 1)
+            self._provisioned_running[fn.account_id] = (
+                self._provisioned_running.get(fn.account_id, 0) + 1)
+            return env
 
     def _acquire(self, fn: FunctionConfig):
         with self._lock:
@@ -249,6 +310,9 @@ class LambdaRuntime:
         return env, init
 
     def _release(self, env: ExecutionEnvironment, *, healthy: bool) -> None:
+        if env.pool is not None:
+            self._release_provisioned(env, healthy=healthy)
+            return
         with self._lock:
             self._busy.discard(env.pid)
             if healthy and not self._stopped.is_set():
@@ -280,22 +344,137 @@ class LambdaRuntime:
 
     def environment_count(self) -> int:
         with self._lock:
-            return len(self._busy) + sum(len(v) for v in self._idle.values())
+            return (len(self._busy) + sum(len(v) for v in self._idle.values())
+                    + sum(len(p.idle) for p in self._provisioned.values()))
+
+    # -- provisioned concurrency -----------------------------------------------------------
+    def provision(self, key: str, fn: FunctionConfig, count: int, *, on_init=None):
+        """Keep `count` environments of fn (a version) initialised for the qualifier `key`
+        (its qualified ARN), starting them in the background: the configuration's status is
+        IN_PROGRESS until all are ready, then READY (FAILED if Init fails)."""
+        with self._lock:
+            pool = self._provisioned.get(key)
+            replaced = None
+            if pool is None or pool.fn.environment_key != fn.environment_key:
+                replaced = pool
+                pool = ProvisionedPool(key=key, fn=fn, requested=count, on_init=on_init)
+                self._provisioned[key] = pool
+            pool.requested = count
+            surplus = []
+            while pool.allocated > count and pool.idle:
+                surplus.append(pool.idle.pop())
+                pool.allocated -= 1
+            if pool.allocated < count:
+                pool.status, pool.status_reason = "IN_PROGRESS", None
+            elif pool.status != "FAILED":
+                pool.status = "READY"
+        if replaced is not None:
+            surplus += self._drop_pool(replaced)
+        self._kill_all(surplus)
+        self._fill(pool)
+        return pool
+
+    def unprovision(self, key: str) -> int:
+        """Delete the configuration on `key`: its idle environments stop now, busy ones when
+        their invocation ends. Returns how many stopped."""
+        with self._lock:
+            pool = self._provisioned.pop(key, None)
+            doomed = self._drop_pool(pool) if pool else []
+        self._kill_all(doomed)
+        return len(doomed)
+
+    def unprovision_account(self, account_id: str) -> int:
+        keys = [k for k, p in list(self._provisioned.items()) if p.fn.account_id == account_id]
+        return sum(self.unprovision(k) for k in keys)
+
+    def provisioned_status(self, key: str) -> ProvisionedPool | None:
+        return self._provisioned.get(key)
+
+    def _drop_pool(self, pool: ProvisionedPool) -> list:
+        pool.deleted = True
+        doomed, pool.idle = pool.idle, []
+        return doomed
+
+    def _kill_all(self, envs: list) -> None:
+        for env in envs:
+            env.kill()
+            self.spawner.forget_exit(env.pid)
+
+    def _fill(self, pool: ProvisionedPool) -> None:
+        with self._lock:
+            if pool.starting or pool.deleted or pool.allocated >= pool.requested:
+                return
+            pool.starting = True
+        threading.Thread(target=self._provision_environments, args=(pool,), daemon=True,
+                         name="lambda-provisioner").start()
+
+    def _provision_environments(self, pool: ProvisionedPool) -> None:
+        """Initialise environments until the pool has what it was asked for."""
+        while True:
+            with self._lock:
+                if pool.deleted or self._stopped.is_set() or pool.allocated >= pool.requested:
+                    if not pool.deleted and pool.allocated >= pool.requested:
+                        pool.status = "READY"
+                    pool.starting = False
+                    return
+            try:
+                env, init = self._start_environment(pool.fn, PROVISIONED)
+            except Exception as e:  # noqa: BLE001 - a fork that fails leaves the pool FAILED
+                env, init = None, {"error": {"errorType": type(e).__name__,
+                                             "errorMessage": str(e)}, "logs": ""}
+            if init.get("error"):
+                if env is not None:
+                    self._kill_all([env])
+                with self._lock:
+                    error = init["error"]
+                    pool.status = "FAILED"
+                    pool.status_reason = f"{error['errorType']}: {error['errorMessage']}"
+                    pool.starting = False
+                return
+            env.pool = pool
+            if pool.on_init:
+                pool.on_init(pool.fn, env.log_stream, init)
+            with self._lock:
+                keep = not pool.deleted and not self._stopped.is_set()
+                if keep:
+                    pool.idle.append(env)
+                    pool.allocated += 1
+            if not keep:
+                self._kill_all([env])
+
+    def _release_provisioned(self, env: ExecutionEnvironment, *, healthy: bool) -> None:
+        pool = env.pool
+        with self._lock:
+            self._busy.discard(env.pid)
+            if (healthy and not pool.deleted and not self._stopped.is_set()
+                    and pool.allocated <= pool.requested):
+                pool.idle.append(env)
+                return
+            pool.allocated -= 1
+        self._kill_all([env])
+        self._fill(pool)  # a provisioned environment that died is replaced, as on AWS
 
     # -- invocations ---------------------------------------------------------------------
-    def invoke(self, fn: FunctionConfig, event: str) -> Invocation:
+    def invoke(self, fn: FunctionConfig, event: str, *, qualified_arn: str | None = None,
+               trace_header: str | None = None) -> Invocation:
         """Run fn's handler on event (a JSON document) and return what happened. Raises
-        Throttled when the function or its account has no concurrency left."""
-        self._admit(fn)
+        Throttled when the function or its account has no concurrency left. `qualified_arn`
+        is the version or alias it was invoked through (its provisioned environments serve
+        first); `trace_header` becomes the handler's _X_AMZN_TRACE_ID."""
+        env = (self._take_provisioned(fn, qualified_arn)
+               if qualified_arn and self._provisioned else None)
+        if env is None:
+            self._admit(fn)
         try:
-            return self._invoke(fn, event)
+            return self._invoke(fn, event, env, trace_header, qualified_arn)
         finally:
-            self._leave(fn)
+            self._leave(fn, provisioned=env is not None)
 
-    def _invoke(self, fn: FunctionConfig, event: str) -> Invocation:
+    def _invoke(self, fn: FunctionConfig, event: str, env=None, trace_header=None,
+                qualified_arn=None) -> Invocation:
         request_id = str(uuid.uuid4())
         started_at = time.time()
-        env, init = self._acquire(fn)
+        env, init = (env, None) if env is not None else self._acquire(fn)
         cold = init is not None
         init_logs = init["logs"] if cold else ""
         init_ms = init["init_ms"] if cold else None
@@ -306,8 +485,13 @@ class LambdaRuntime:
                                 error=init["error"], logs=_init_error_log(init),
                                 init_logs=init_logs)
         deadline = time.time() + fn.timeout
-        protocol.send(env.channel, {"op": "invoke", "request_id": request_id,
-                                    "event": event, "deadline_ms": int(deadline * 1000)})
+        message = {"op": "invoke", "request_id": request_id, "event": event,
+                   "deadline_ms": int(deadline * 1000)}
+        if trace_header:
+            message["trace_id"] = trace_header
+        if qualified_arn:
+            message["invoked_function_arn"] = qualified_arn
+        protocol.send(env.channel, message)
         env.channel.settimeout(fn.timeout)
         t0 = time.perf_counter()
         try:
@@ -346,6 +530,7 @@ class LambdaRuntime:
             init_duration_ms=round(init_ms, 2) if init_ms is not None else None,
             payload=payload, error=error, logs="", log_group=f"/aws/lambda/{fn.function_name}",
             log_stream=env.log_stream, started_at=started_at,
+            initialization_type=PROVISIONED if env.pool is not None else ON_DEMAND,
         )
         # What the Init phase printed comes first, before START, as in AWS's log stream.
         invocation.logs = (f"{init_logs}START RequestId: {request_id} Version: {fn.version}\n{logs}"
@@ -357,6 +542,8 @@ class LambdaRuntime:
     def stop(self) -> None:
         self._stopped.set()
         self.reap()
+        for key in list(self._provisioned):
+            self.unprovision(key)
         self.spawner.close()
 
 
@@ -365,7 +552,9 @@ INIT_TIMEOUT_SECONDS = 10  # AWS gives the Init phase 10 seconds
 
 def billed_duration(duration_ms: float, init_ms: float | None) -> int:
     """Rounded up to the millisecond. Since August 2025 AWS bills the Init phase of
-    on-demand functions too, so a cold start's billed duration includes it."""
+    on-demand functions too, so a cold start's billed duration includes it. An invocation
+    served by a provisioned environment has no Init (its Init ran ahead, paid for as
+    provisioned concurrency), so only its duration is billed."""
     return math.ceil(duration_ms + (init_ms or 0))
 
 

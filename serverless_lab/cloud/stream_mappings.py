@@ -1,0 +1,580 @@
+"""Kinesis and DynamoDB Streams event source mappings as the Lambda service runs them: one
+poller per shard of each enabled mapping.
+
+A shard's poller keeps a checkpoint (the last sequence number it is done with) and reads the
+records after it, in order: up to BatchSize records that pass the mapping's filters, within
+6 MB, waiting up to MaximumBatchingWindowInSeconds for a batch to fill. It invokes the function
+synchronously with one event for the batch and, on success, moves the checkpoint past it.
+Records that match none of the filters are skipped without an invocation. StartingPosition
+sets the first checkpoint when the mapping is created: TRIM_HORIZON (the oldest record),
+LATEST (only records written after the mapping exists) or, for Kinesis, AT_TIMESTAMP.
+
+On a function error the shard waits: nothing after the batch is read until it succeeds or is
+given up on. BisectBatchOnFunctionError splits a failing batch in two and retries each half
+in order (a split does not use up a retry); a batch that cannot be split is retried up to
+MaximumRetryAttempts times (-1: until the records expire), and any record older than
+MaximumRecordAgeInSeconds is given up on before it is sent again. With
+`ReportBatchItemFailures` the function names failed records by sequence number: Lambda
+checkpoints before the lowest one and retries from it (an empty or null list is a success, an
+identifier that is not in the batch a complete failure). A batch given up on goes, as AWS's
+invocation record (KinesisBatchInfo or DDBStreamBatchInfo, not the records themselves), to
+the OnFailure destination (SQS, SNS, or S3 with the batch itself), and the shard moves on.
+
+Not modelled: ParallelizationFactor (the lab runs one batch per shard at a time), tumbling
+windows (TumblingWindowInSeconds), enhanced fan-out consumers, the order of parent and child
+shards after a reshard, and records expiring with the stream's retention period. Retries
+wait 0.1 s, doubling up to 2 s: AWS does not document its backoff, and lab time is short.
+
+Each poller has its own thread and sleeps on an event set when its stream gets a record, so
+an idle mapping costs nothing and a shard that keeps failing holds up nothing else.
+"""
+
+import base64
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from moto.awslambda.models import lambda_backends
+from moto.core.utils import unix_time
+from moto.dynamodb.models import dynamodb_backends
+from moto.kinesis.models import kinesis_backends
+
+from . import event_filters, trace
+from .runtime.lambda_runtime import Throttled
+from .sqs_mappings import PAYLOAD_LIMIT_BYTES, _enabled, _existing
+from .stream_events import (
+    RECORD_AGE_EXCEEDED,
+    REPORT_BATCH_ITEM_FAILURES,
+    RETRIES_EXHAUSTED,
+    dynamodb_record,
+    first_failure,
+    kinesis_record,
+    on_failure_record,
+    s3_failure_key,
+    sequence_number,
+    with_payload,
+)
+
+logger = logging.getLogger(__name__)
+
+IDLE_RECHECK_SECONDS = 5.0  # also notices what no hook announces (an account reset)
+ERROR_BACKOFF_SECONDS = 1.0
+THROTTLE_BACKOFF_SECONDS = 1.0
+RETRY_FIRST_DELAY_SECONDS = 0.1
+RETRY_MAX_DELAY_SECONDS = 2.0
+RECORD_OVERHEAD_BYTES = 256
+
+
+def is_stream_mapping(esm) -> bool:
+    return esm.event_source_arn.split(":")[2] in ("kinesis", "dynamodb")
+
+
+@dataclass
+class Record:
+    """A record of a shard as the poller holds it: its number, arrival and event document."""
+
+    seq: int
+    arrival: float
+    event: dict
+
+
+# -- the two sources, read the way Lambda's poller reads them --------------------------------
+class KinesisSource:
+    @staticmethod
+    def shards(account_id: str, region: str, arn: str) -> dict:
+        backend = _existing(kinesis_backends, account_id, region)
+        streams = list(backend.streams.values()) if backend else []
+        stream = next((s for s in streams if s.arn == arn), None)
+        return dict(stream.shards) if stream else {}
+
+    @staticmethod
+    def last(shard) -> int:
+        return next(reversed(shard.records), 0) if shard.records else 0
+
+    @staticmethod
+    def horizon(shard) -> int:
+        return 0
+
+    @staticmethod
+    def start(shard, esm) -> int:
+        position = (esm.starting_position or "TRIM_HORIZON").upper()
+        if position == "LATEST":
+            return KinesisSource.last(shard)
+        if position == "AT_TIMESTAMP":
+            at = _epoch(esm.starting_position_timestamp)
+            earlier = [r.sequence_number for r in _values(shard.records) if r.created_at < at]
+            return max(earlier, default=0)
+        return 0
+
+    @staticmethod
+    def after(shard, seq: int, *, esm, role: str, shard_id: str) -> list[Record]:
+        records = _values(shard.records)
+        # moto numbers a shard's records 1, 2, 3...: the one after `seq` is at index seq.
+        if len(records) > seq and records[seq].sequence_number == seq + 1:
+            records = records[seq:]
+        else:
+            records = [r for r in records if r.sequence_number > seq]
+        return [Record(r.sequence_number, r.created_at,
+                       kinesis_record(r, shard_id=shard_id, stream_arn=esm.event_source_arn,
+                                      region=esm.region, role=role)) for r in records]
+
+
+class DynamoSource:
+    @staticmethod
+    def shards(account_id: str, region: str, arn: str) -> dict:
+        backend = _existing(dynamodb_backends, account_id, region)
+        table = backend.tables.get(arn.split(":", 5)[5].split("/")[1]) if backend else None
+        if table is None or table.stream_shard is None or stream_arn(table) != arn:
+            return {}
+        return {table.stream_shard.id: table.stream_shard}
+
+    @staticmethod
+    def last(shard) -> int:
+        return shard.starting_sequence_number + len(shard.items) - 1
+
+    @staticmethod
+    def horizon(shard) -> int:
+        return shard.starting_sequence_number - 1
+
+    @staticmethod
+    def start(shard, esm) -> int:
+        if (esm.starting_position or "TRIM_HORIZON").upper() == "LATEST":
+            return DynamoSource.last(shard)
+        return DynamoSource.horizon(shard)
+
+    @staticmethod
+    def after(shard, seq: int, *, esm, role: str, shard_id: str) -> list[Record]:
+        first = max(0, seq - shard.starting_sequence_number + 1)
+        found = []
+        for item in shard.items[first:]:
+            document = item.to_json()
+            created = document["dynamodb"]["ApproximateCreationDateTime"]
+            created = unix_time(created) if isinstance(created, datetime) else float(created)
+            found.append(Record(int(document["dynamodb"]["SequenceNumber"]), created,
+                                dynamodb_record(document, created_at=created,
+                                                stream_arn=esm.event_source_arn,
+                                                region=esm.region)))
+        return found
+
+
+SOURCES = {"kinesis": KinesisSource, "dynamodb": DynamoSource}
+
+
+def stream_arn(table) -> str:
+    return f"{table.table_arn}/stream/{table.latest_stream_label}"
+
+
+def _values(mapping) -> list:
+    """A copy of a dict's values, safe while a producer's request adds to it."""
+    while True:
+        try:
+            return list(mapping.values())
+        except RuntimeError:  # changed size during the copy: copy again
+            continue
+
+
+def _epoch(value) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return datetime.fromisoformat(str(value)).timestamp()
+
+
+def _matches(record: dict, patterns: list[dict]) -> bool:
+    """Kinesis filters apply to `data` (matched as JSON when it decodes to a JSON object);
+    DynamoDB filters to the whole record."""
+    if not patterns:
+        return True
+    document = record
+    if "kinesis" in record:
+        try:
+            data = json.loads(base64.b64decode(record["kinesis"]["data"]))
+        except (ValueError, TypeError):
+            data = None
+        document = {"data": data if isinstance(data, dict) else None}
+    return event_filters.document_matches(document, patterns)
+
+
+# -- a shard's poller ---------------------------------------------------------------------
+@dataclass
+class Part:
+    """Records of a batch still to be delivered, with how often they were tried."""
+
+    records: list[Record]
+    retries: int = 0
+    invocations: int = 0
+
+
+@dataclass(eq=False)
+class ShardPoller:
+    mappings: "StreamMappings"
+    account_id: str
+    region: str
+    uuid: str
+    source_arn: str
+    shard_id: str
+    wake: threading.Event = field(default_factory=threading.Event)
+    stopped: bool = False
+    holding: bool = False  # has read records it has not finished with
+
+    @property
+    def source(self):
+        return SOURCES[self.source_arn.split(":")[2]]
+
+    @property
+    def checkpoint(self) -> int:
+        return self.mappings.checkpoints.get((self.uuid, self.shard_id), 0)
+
+    @checkpoint.setter
+    def checkpoint(self, seq: int) -> None:
+        key = (self.uuid, self.shard_id)
+        if key in self.mappings.checkpoints:  # not once the mapping is deleted
+            self.mappings.checkpoints[key] = max(seq, self.mappings.checkpoints[key])
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, daemon=True,
+                         name=f"stream-poller-{self.uuid[:8]}-{self.shard_id[-6:]}").start()
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.wake.set()
+
+    def live(self):
+        """(mapping, shard) as moto has them now; (None, None) once the mapping is gone or
+        disabled, (mapping, None) while the shard does not exist."""
+        functions = _existing(lambda_backends, self.account_id, self.region)
+        esm = functions.get_event_source_mapping(self.uuid) if functions else None
+        if esm is None or not _enabled(esm) or esm.event_source_arn != self.source_arn:
+            return None, None
+        shard = self.source.shards(self.account_id, self.region, self.source_arn)
+        return esm, shard.get(self.shard_id)
+
+    def busy(self) -> bool:
+        if self.holding:
+            return True
+        esm, shard = self.live()
+        return bool(esm and shard is not None and self.source.last(shard) > self.checkpoint)
+
+    def _run(self) -> None:
+        while not self.stopped:
+            try:
+                esm, shard = self.live()
+                if esm is None:
+                    break
+                if shard is None:
+                    self.wake.wait(IDLE_RECHECK_SECONDS)
+                    self.wake.clear()
+                    continue
+                batch = self._gather(esm, shard)
+                if batch and not self.stopped:
+                    self._process(esm, *batch)
+            except Exception:  # noqa: BLE001 - a poller must outlive any one bad batch
+                logger.exception("Stream poller %s/%s failed a round", self.uuid, self.shard_id)
+                time.sleep(ERROR_BACKOFF_SECONDS)
+            finally:
+                self.holding = False
+        self.mappings.forget(self)
+
+    def _read(self, esm, shard):
+        """(records for the next batch, the last sequence number read, the filtered-out
+        records, whether the batch is full: BatchSize records or 6 MB)."""
+        fn = lambda_backends[self.account_id][self.region].get_function(esm.function_arn)
+        patterns = event_filters.patterns_parse(esm.filter_criteria)
+        batch, filtered, size, read_to = [], [], 0, self.checkpoint
+        for record in self.source.after(shard, self.checkpoint, esm=esm, role=fn.role,
+                                        shard_id=self.shard_id):
+            if not _matches(record.event, patterns):
+                filtered.append(record)
+                read_to = record.seq
+                continue
+            record_size = len(json.dumps(record.event)) + RECORD_OVERHEAD_BYTES
+            if batch and (len(batch) >= esm.batch_size
+                          or size + record_size > PAYLOAD_LIMIT_BYTES):
+                return batch, read_to, filtered, True
+            batch.append(record)
+            size += record_size
+            read_to = record.seq
+        return batch, read_to, filtered, len(batch) >= esm.batch_size
+
+    def _gather(self, esm, shard):
+        """Read until the batch is full, the window has closed or the payload is full."""
+        window = int(esm.max_batch_window or 0)
+        closes = None
+        while not self.stopped:
+            self.wake.clear()  # before reading, so a record written meanwhile wakes the wait
+            batch, read_to, filtered, full = self._read(esm, shard)
+            if filtered and not batch:
+                self.checkpoint = read_to
+                self._record_filtered(esm, filtered)
+                continue
+            now = time.monotonic()
+            if batch:
+                self.holding = True
+                closes = now + window if closes is None else closes
+                if full or now >= closes:
+                    if filtered:
+                        self._record_filtered(esm, filtered)
+                    return batch, read_to
+            self.wake.wait(IDLE_RECHECK_SECONDS if closes is None else max(0.0, closes - now))
+            if self.live()[0] is not esm:
+                return None
+        return None
+
+    def _record_filtered(self, esm, records: list[Record]) -> None:
+        self.mappings.recorder.record(
+            self.account_id, trace.DELIVERY, source=_source_name(esm),
+            target=esm.function_arn.split(":")[6], mode="filtered", batch_size=0,
+            shard=self.shard_id, mapping=esm.uuid,
+            filtered_out=[sequence_number(r.event) for r in records])
+
+    def _process(self, esm, batch: list[Record], read_to: int) -> None:
+        """Deliver a batch until every record of it succeeded or was given up on; the shard
+        reads nothing new meanwhile."""
+        parts = deque([Part(batch)])
+        last = None  # the latest invocation, for an on-failure record
+        while parts and not self.stopped:
+            if self.live()[0] is not esm:
+                return  # disabled or deleted: the checkpoint stays before what is left
+            part = parts[0]
+            expired = _expired(esm, part.records)
+            if expired:
+                self._give_up(esm, part, expired, RECORD_AGE_EXCEEDED, last)
+                part.records = part.records[len(expired):]
+                if not part.records:
+                    parts.popleft()
+                continue
+            failed_from, last = self._invoke(esm, part)
+            if failed_from is None:
+                self.checkpoint = part.records[-1].seq
+                parts.popleft()
+                continue
+            if failed_from == "throttled":
+                self.wake.wait(THROTTLE_BACKOFF_SECONDS)
+                continue
+            if failed_from > 0:
+                # ReportBatchItemFailures: checkpoint before the lowest failed record and
+                # retry from it (with bisection on, as a split: no retry used up).
+                self.checkpoint = part.records[failed_from - 1].seq
+                part.records = part.records[failed_from:]
+                if esm.bisect_on_error:
+                    part.invocations = 0
+                    continue
+            elif esm.bisect_on_error and len(part.records) > 1:
+                half = len(part.records) // 2
+                parts.popleft()
+                parts.extendleft([Part(part.records[half:], part.retries),
+                                  Part(part.records[:half], part.retries)])
+                self._record_retry(esm, part, bisected=True)
+                continue
+            part.retries += 1
+            limit = _int(esm.max_retry_attempts, -1)
+            if limit != -1 and part.retries > limit:
+                self._give_up(esm, part, part.records, RETRIES_EXHAUSTED, last)
+                parts.popleft()
+                continue
+            self._record_retry(esm, part, bisected=False)
+            self.wake.wait(min(RETRY_MAX_DELAY_SECONDS,
+                               RETRY_FIRST_DELAY_SECONDS * 2 ** (part.retries - 1)))
+        if not parts:
+            self.checkpoint = read_to
+
+    def _invoke(self, esm, part: Part):
+        """Invoke with the part's records: (index of the first failed record or None for
+        success, or "throttled"; the invocation)."""
+        functions = lambda_backends[self.account_id][self.region]
+        fn = functions.get_function(esm.function_arn)
+        event = {"Records": [r.event for r in part.records]}
+        part.invocations += 1
+        delivery = self.mappings.recorder.record(
+            self.account_id, trace.DELIVERY, source=_source_name(esm), target=fn.function_name,
+            mode="poll", batch_size=len(part.records), event=event, shard=self.shard_id,
+            mapping=esm.uuid, attempt=part.retries + 1)
+        try:
+            invocation = self.mappings.invoke(fn, json.dumps(event))
+        except Throttled as e:
+            delivery.update(outcome="throttled", error=type(e).__name__)
+            return "throttled", None
+        numbers = [sequence_number(r.event) for r in part.records]
+        if invocation.error is not None:
+            failed_from = 0
+        elif REPORT_BATCH_ITEM_FAILURES in (esm.function_response_types or []):
+            failed_from = first_failure(invocation.payload, numbers)
+        else:
+            failed_from = None
+        delivery.update(
+            outcome="success" if failed_from is None else "partial" if failed_from else "failure",
+            failed=[] if failed_from is None else numbers[failed_from:])
+        return failed_from, invocation
+
+    def _record_retry(self, esm, part: Part, *, bisected: bool) -> None:
+        self.mappings.recorder.record(
+            self.account_id, trace.DELIVERY, source=_source_name(esm),
+            target=esm.function_arn.split(":")[6], mode="retry", bisected=bisected,
+            batch_size=len(part.records), shard=self.shard_id, mapping=esm.uuid,
+            retries=part.retries,
+            sequence_numbers=[sequence_number(r.event) for r in part.records])
+
+    def _give_up(self, esm, part: Part, records: list[Record], condition: str,
+                 invocation) -> None:
+        """Send the batch's description to the OnFailure destination; the shard moves on."""
+        target = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+        request_id = invocation.request_id if invocation else str(uuid.uuid4())
+        record = on_failure_record(
+            records=[r.event for r in records], arrivals=[r.arrival for r in records],
+            shard_id=self.shard_id, stream_arn=esm.event_source_arn,
+            function_arn=esm.function_arn, condition=condition, request_id=request_id,
+            invoke_count=part.invocations,
+            function_error=bool(invocation and invocation.error is not None))
+        self.checkpoint = records[-1].seq
+        if target:
+            try:
+                self.mappings.send(esm, target, record,
+                                   {"Records": [r.event for r in records]},
+                                   shard_id=self.shard_id, request_id=request_id)
+            except Exception as e:  # noqa: BLE001 - AWS drops it (DestinationDeliveryFailures)
+                logger.warning("On-failure destination %s refused: %s", target, e)
+        self.mappings.recorder.record(
+            self.account_id, trace.DELIVERY, source=esm.function_arn.split(":")[6],
+            target=target, mode="destination" if target else "discarded",
+            condition=condition, batch_size=len(records), shard=self.shard_id,
+            mapping=esm.uuid, event=record)
+
+
+def _source_name(esm) -> str:
+    return "aws:" + esm.event_source_arn.split(":")[2]
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _expired(esm, records: list[Record]) -> list[Record]:
+    """The leading records older than MaximumRecordAgeInSeconds (-1 or unset: none)."""
+    limit = _int(esm.max_record_age, -1)
+    if limit == -1:
+        return []
+    oldest_allowed = time.time() - limit
+    expired = []
+    for record in records:
+        if record.arrival >= oldest_allowed:
+            break
+        expired.append(record)
+    return expired
+
+
+# -- every stream mapping's pollers ---------------------------------------------------------
+class StreamMappings:
+    """The pollers of every Kinesis and DynamoDB Streams mapping in the lab cloud."""
+
+    def __init__(self, *, invoke, recorder: trace.Recorder, deliver, sandbox):
+        self.invoke = invoke  # (moto LambdaFunction, event JSON) -> Invocation
+        self.deliver = deliver  # (account, region, target_arn, document, attributes)
+        self.sandbox = sandbox  # account id -> Sandbox with service credentials (for S3)
+        self.recorder = recorder
+        self.checkpoints: dict[tuple[str, str], int] = {}  # (mapping, shard) -> sequence no.
+        self._lock = threading.Lock()
+        self._pollers: dict[tuple[str, str], ShardPoller] = {}
+        self._by_source: dict[str, set[ShardPoller]] = {}
+        self._by_account: dict[str, set[ShardPoller]] = {}
+        recorder.add_busy_check(self.busy)
+
+    def mapping_changed(self, esm) -> None:
+        """Created, updated, enabled or disabled: start or stop its shards' pollers."""
+        if not is_stream_mapping(esm):
+            return
+        with self._lock:
+            for poller in [p for (u, _), p in self._pollers.items() if u == esm.uuid]:
+                if not _enabled(esm) or poller.source_arn != esm.event_source_arn:
+                    self._drop(poller)
+                else:
+                    poller.wake.set()  # BatchSize, window or filters changed: re-read them
+            if _enabled(esm):
+                self._start_shards(esm)
+
+    def _start_shards(self, esm, *, found_later: bool = False) -> None:
+        source = SOURCES[esm.event_source_arn.split(":")[2]]
+        for shard_id, shard in source.shards(esm.account_id, esm.region,
+                                             esm.event_source_arn).items():
+            key = (esm.uuid, shard_id)
+            if key in self._pollers:
+                continue
+            # The starting position counts once, when the mapping is created; a disabled
+            # mapping enabled again resumes from its checkpoint, and a shard that appears
+            # later (a reshard) is read from its beginning.
+            self.checkpoints.setdefault(
+                key, source.horizon(shard) if found_later else source.start(shard, esm))
+            poller = ShardPoller(self, esm.account_id, esm.region, esm.uuid,
+                                 esm.event_source_arn, shard_id)
+            self._pollers[key] = poller
+            self._by_source.setdefault(poller.source_arn, set()).add(poller)
+            self._by_account.setdefault(poller.account_id, set()).add(poller)
+            poller.start()
+
+    def mapping_deleted(self, uuid: str) -> None:
+        with self._lock:
+            for poller in [p for (u, _), p in self._pollers.items() if u == uuid]:
+                self._drop(poller)
+            for key in [k for k in self.checkpoints if k[0] == uuid]:
+                del self.checkpoints[key]
+
+    def records_added(self, source_arn: str) -> None:
+        """A stream got records: wake its pollers (and start any for a new shard)."""
+        with self._lock:
+            pollers = list(self._by_source.get(source_arn, ()))
+        for poller in pollers:
+            poller.wake.set()
+        if pollers:
+            esm = pollers[0].live()[0]
+            if esm is not None:
+                with self._lock:
+                    self._start_shards(esm, found_later=True)
+
+    def busy(self, account_id: str) -> bool:
+        """A shard of the account has records its mapping has not finished with."""
+        with self._lock:
+            pollers = list(self._by_account.get(account_id, ()))
+        return any(p.busy() for p in pollers)
+
+    def send(self, esm, target: str, record: dict, event: dict, *, shard_id: str,
+             request_id: str) -> None:
+        """Deliver an on-failure record to SQS or SNS, or (with the batch) to S3."""
+        service = target.split(":")[2]
+        if service == "s3":
+            key = s3_failure_key(mapping_uuid=esm.uuid, shard_id=shard_id,
+                                 request_id=request_id)
+            self.sandbox(esm.account_id).client("s3").put_object(
+                Bucket=target.split(":")[-1], Key=key, Body=with_payload(record, event).encode(),
+                ContentType="application/json")
+            return
+        self.deliver(esm.account_id, esm.region, target, json.dumps(record), None)
+
+    def forget(self, poller: ShardPoller) -> None:
+        """A poller that saw its mapping gone or disabled has stopped."""
+        with self._lock:
+            if self._pollers.get((poller.uuid, poller.shard_id)) is not poller:
+                return
+            self._drop(poller)
+        esm, _ = poller.live()
+        if esm is not None:  # enabled again while it was stopping: start afresh
+            self.mapping_changed(esm)
+
+    def _drop(self, poller: ShardPoller) -> None:
+        poller.stop()
+        self._pollers.pop((poller.uuid, poller.shard_id), None)
+        self._by_source.get(poller.source_arn, set()).discard(poller)
+        self._by_account.get(poller.account_id, set()).discard(poller)
+
+    def stop(self) -> None:
+        with self._lock:
+            for poller in list(self._pollers.values()):
+                self._drop(poller)

@@ -1,0 +1,47 @@
+"""Stream consumers for tests/cloud/test_stream_mappings.py. Each logs one line per record it
+is given, so a test can read from the trace which records each invocation carried."""
+
+import base64
+import json
+
+
+def _data(record) -> str:
+    return base64.b64decode(record["kinesis"]["data"]).decode()
+
+
+def collect(event, context):
+    """Log each record; fail the whole batch if any record is poison."""
+    for record in event["Records"]:
+        print(f"RECORD {_data(record)}")
+    for record in event["Records"]:
+        if "poison" in _data(record):
+            raise ValueError(f"poison record {record['kinesis']['sequenceNumber']}")
+    return {"records": len(event["Records"])}
+
+
+def report_failures(event, context):
+    """Report the records whose data says so: "bad" ones by sequence number (highest first,
+    so the lab must find the lowest), "invalid" with an identifier that is not in the batch,
+    "empty" with an empty list."""
+    failures = []
+    for record in event["Records"]:
+        data, number = _data(record), record["kinesis"]["sequenceNumber"]
+        print(f"RECORD {data}")
+        if "bad" in data:
+            failures.insert(0, {"itemIdentifier": number})
+        elif "invalid" in data:
+            failures.append({"itemIdentifier": "not-a-sequence-number"})
+    return {"batchItemFailures": failures}
+
+
+def always_fail(event, context):
+    raise RuntimeError("this consumer never succeeds")
+
+
+def changes(event, context):
+    """Log each DynamoDB stream record whole; fail if a new image is poison."""
+    for record in event["Records"]:
+        print("CHANGE " + json.dumps(record, sort_keys=True))
+    for record in event["Records"]:
+        if "poison" in record["dynamodb"].get("NewImage", {}):
+            raise ValueError("poison item")

@@ -1,0 +1,191 @@
+"""Provisioned concurrency: the Lambda API operations, the environments kept initialised
+ahead, spill-over to on-demand environments, and SAM's AutoPublishAlias deploy."""
+
+import base64
+import json
+import threading
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from serverless_lab.cloud import provisioned
+from serverless_lab.cloud.runtime.lambda_runtime import ON_DEMAND, PROVISIONED
+
+
+def _error(call, **params) -> tuple[str, str, int]:
+    with pytest.raises(ClientError) as raised:
+        call(**params)
+    error = raised.value.response
+    return error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"][
+        "HTTPStatusCode"]
+
+
+def _invocations(lab, learner, mark: int) -> list[dict]:
+    return [e for e in lab.trace(learner, since=mark)["events"] if e["type"] == "invocation"]
+
+
+def test_deploying_auto_publish_alias_with_provisioned_concurrency_makes_a_ready_alias(
+        deploy, sandbox):
+    deployment = deploy("provisioned")
+    name = deployment["functions"]["WarmFunction"]
+    alias = deployment["resources"]["WarmFunctionAliaslive"]
+    assert alias["type"] == "AWS::Lambda::Alias"
+    assert alias["physical_id"].endswith(f":function:{name}:live")
+    assert deployment["outputs"]["LiveAlias"] == alias["physical_id"]
+    assert not deployment["notes"]  # nothing left out
+    client = sandbox.client("lambda")
+    assert client.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1"
+    config = client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert {k: config[k] for k in ("RequestedProvisionedConcurrentExecutions",
+                                   "AllocatedProvisionedConcurrentExecutions",
+                                   "AvailableProvisionedConcurrentExecutions", "Status")} == {
+        "RequestedProvisionedConcurrentExecutions": 2,
+        "AllocatedProvisionedConcurrentExecutions": 2,
+        "AvailableProvisionedConcurrentExecutions": 2, "Status": "READY"}
+    assert config["LastModified"].endswith("+0000")
+    [listed] = client.list_provisioned_concurrency_configs(
+        FunctionName=name)["ProvisionedConcurrencyConfigs"]
+    assert listed["FunctionArn"] == alias["physical_id"] and listed["Status"] == "READY"
+    # Init ran ahead of any invocation, and said so in the function's log group.
+    logs = sandbox.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{name}")
+    assert sum("Init: provisioned-concurrency" in e["message"] for e in logs["events"]) == 2
+
+
+def test_the_api_refuses_what_aws_refuses(deploy, sandbox, lab, learner):
+    name = deploy("provisioned")["functions"]["WarmFunction"]
+    client = sandbox.client("lambda")
+    put = client.put_provisioned_concurrency_config
+    assert _error(put, FunctionName=name, Qualifier="$LATEST",
+                  ProvisionedConcurrentExecutions=1) == (
+        "InvalidParameterValueException", provisioned.UNPUBLISHED, 400)
+    assert _error(client.get_provisioned_concurrency_config, FunctionName=name,
+                  Qualifier="$LATEST") == (
+        "InvalidParameterValueException", provisioned.NOT_ALIAS_OR_VERSION, 400)
+    code, message, status = _error(put, FunctionName=name, Qualifier="blue",
+                                   ProvisionedConcurrentExecutions=1)
+    assert (code, status) == ("ResourceNotFoundException", 404)
+    assert message.startswith("Cannot find alias arn: ") and message.endswith(f"{name}:blue")
+    assert _error(put, FunctionName=name, Qualifier="7", ProvisionedConcurrentExecutions=1)[::2] \
+        == ("ResourceNotFoundException", 404)
+    # Version 1 is already provisioned through the alias on it.
+    assert _error(put, FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1) == (
+        "ResourceConflictException", provisioned.VERSION_UNDER_ALIAS, 409)
+    assert _error(client.get_provisioned_concurrency_config, FunctionName=name,
+                  Qualifier="1") == ("ProvisionedConcurrencyConfigNotFoundException",
+                                     provisioned.NOT_FOUND, 404)
+    assert _error(client.list_provisioned_concurrency_configs,
+                  FunctionName="no-such-function")[::2] == ("ResourceNotFoundException", 404)
+    # It comes out of the account's unreserved concurrency, which keeps 100...
+    lab.settings(learner, concurrency_limit=104)
+    assert _error(put, FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=5) \
+        == ("InvalidParameterValueException", provisioned.BELOW_MINIMUM.format(minimum=100), 400)
+    updated = put(FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=4)
+    assert updated["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (updated["Status"], updated["RequestedProvisionedConcurrentExecutions"]) == (
+        "IN_PROGRESS", 4)
+    # ...or out of the function's reserved concurrency.
+    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=3)
+    assert _error(put, FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=4) \
+        == ("InvalidParameterValueException", provisioned.OVER_RESERVED, 400)
+
+
+def test_an_update_initialises_more_environments_and_turns_ready(deploy, sandbox):
+    name = deploy("provisioned")["functions"]["WarmFunction"]
+    client = sandbox.client("lambda")
+    client.put_provisioned_concurrency_config(FunctionName=name, Qualifier="live",
+                                              ProvisionedConcurrentExecutions=3)
+    deadline = time.monotonic() + 20
+    while (config := client.get_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="live"))["Status"] != "READY":
+        assert config["Status"] == "IN_PROGRESS" and time.monotonic() < deadline
+        time.sleep(0.05)
+    assert config["AllocatedProvisionedConcurrentExecutions"] == 3
+
+
+def test_an_invoke_through_the_alias_is_served_warm_by_a_provisioned_environment(
+        deploy, sandbox, lab, learner):
+    deployment = deploy("provisioned")
+    name = deployment["functions"]["WarmFunction"]
+    alias_arn = deployment["resources"]["WarmFunctionAliaslive"]["physical_id"]
+    client = sandbox.client("lambda")
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    for target in ({"FunctionName": name, "Qualifier": "live"}, {"FunctionName": alias_arn}):
+        answer = client.invoke(LogType="Tail", **target)
+        assert answer["ExecutedVersion"] == "1"
+        assert json.loads(answer["Payload"].read()) == {
+            "initialization_type": PROVISIONED, "version": "1",
+            "invoked_function_arn": alias_arn}
+        tail = base64.b64decode(answer["LogResult"]).decode()
+        assert "REPORT RequestId" in tail and "Init Duration" not in tail
+        assert "START RequestId: " in tail and "Version: 1" in tail
+    invocations = _invocations(lab, learner, mark)
+    assert [(i["cold_start"], i["init_duration_ms"], i["initialization_type"])
+            for i in invocations] == [(False, None, PROVISIONED)] * 2
+    # Its Init ran ahead (paid as provisioned concurrency): only the duration is billed.
+    assert all(i["billed_duration_ms"] < i["duration_ms"] + 2 for i in invocations)
+    # $LATEST is not provisioned: an on-demand environment starts cold.
+    payload = json.loads(client.invoke(FunctionName=name)["Payload"].read())
+    assert payload["initialization_type"] == ON_DEMAND and payload["version"] == "$LATEST"
+    [latest] = _invocations(lab, learner, mark)[2:]
+    assert latest["cold_start"] and latest["init_duration_ms"] is not None
+    assert "Init Duration" in latest["report"]
+
+
+def test_invocations_beyond_the_provisioned_environments_spill_over_to_on_demand(
+        deploy, sandbox, lab, learner):
+    name = deploy("provisioned")["functions"]["WarmFunction"]
+    client = sandbox.client("lambda")
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    payloads = []
+
+    def invoke():
+        answer = client.invoke(FunctionName=name, Qualifier="live",
+                               Payload=json.dumps({"sleep": 1.0}))
+        payloads.append(json.loads(answer["Payload"].read()))
+
+    threads = [threading.Thread(target=invoke) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(p["initialization_type"] for p in payloads) == [
+        ON_DEMAND, PROVISIONED, PROVISIONED]
+    invocations = _invocations(lab, learner, mark)
+    [spilled] = [i for i in invocations if i["initialization_type"] == ON_DEMAND]
+    assert spilled["cold_start"] and spilled["init_duration_ms"] is not None
+    assert all(not i["cold_start"] for i in invocations if i is not spilled)
+
+
+def test_delete_releases_the_environments_and_other_accounts_keep_theirs(
+        deploy, sandbox, lab, learner, lab_cloud):
+    from tests.cloud.conftest import FUNCTIONS
+
+    name = deploy("provisioned")["functions"]["WarmFunction"]
+    other = f"{learner}-b"
+    other_deployment = lab.deploy(other, str(FUNCTIONS / "provisioned"), stack="provisioned")
+    other_alias = other_deployment["resources"]["WarmFunctionAliaslive"]["physical_id"]
+    client = sandbox.client("lambda")
+    alias_arn = client.get_alias(FunctionName=name, Name="live")["AliasArn"]
+    before = lab_cloud.runtime.environment_count()
+    deleted = client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert lab_cloud.runtime.environment_count() == before - 2
+    assert lab_cloud.runtime.provisioned_status(alias_arn) is None
+    assert client.list_provisioned_concurrency_configs(
+        FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
+    # Deleting again is not an error.
+    client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    payload = json.loads(client.invoke(FunctionName=name, Qualifier="live")["Payload"].read())
+    assert payload["initialization_type"] == ON_DEMAND
+    [invocation] = _invocations(lab, learner, mark)
+    assert invocation["cold_start"]
+    # The other learner's configuration and environments are untouched, and out of reach.
+    other_pool = lab_cloud.runtime.provisioned_status(other_alias)
+    assert (other_pool.status, other_pool.allocated, len(other_pool.idle)) == ("READY", 2, 2)
+    assert _error(client.get_provisioned_concurrency_config, FunctionName=other_alias,
+                  Qualifier="live")[::2] == ("ResourceNotFoundException", 404)
+    # Resetting that learner's sandbox releases theirs.
+    lab.reset(other)
+    assert lab_cloud.runtime.provisioned_status(other_alias) is None
