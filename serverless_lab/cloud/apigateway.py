@@ -22,6 +22,7 @@ from moto.awslambda.models import lambda_backends
 
 from . import apigateway_aws, trace
 from .authorizers import RestAuthorizers
+from .invoke_api import qualified_arn
 from .runtime.lambda_runtime import Throttled
 from .throttling import TOO_MANY_REQUESTS, TokenBuckets
 
@@ -275,7 +276,10 @@ class RestApiGateway:
                              target=fn.function_name, mode="sync",
                              route=f"{request.method} {route.resource_path}", event=event)
         try:
-            invocation = self.invoke(fn, json.dumps(event))
+            # An integration on an alias or version ARN invokes it (its provisioned
+            # environments first), as SAM's AutoPublishAlias wires it.
+            invocation = self.invoke(fn, json.dumps(event),
+                                     qualified_arn=qualified_arn(fn, arn["arn"]))
         except Throttled:
             return HttpResponse.json(*LAMBDA_THROTTLED), route.resource_path
         if invocation.error is not None:

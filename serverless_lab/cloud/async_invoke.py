@@ -38,6 +38,7 @@ class QueuedEvent:
     enqueued_at: float = field(compare=False)
     attempt: int = field(default=1, compare=False)
     depth: int = field(default=1, compare=False)  # its place in a chain of invocations
+    qualified_arn: str | None = field(default=None, compare=False)  # version or alias invoked
 
 
 def invoke_config(fn) -> dict:
@@ -48,16 +49,17 @@ def invoke_config(fn) -> dict:
 
 def invocation_record(queued: QueuedEvent, invocation, condition: str) -> dict:
     """The document AWS sends to an asynchronous invocation's destination."""
+    fn = queued.fn
     payload = invocation.error if invocation.error is not None else json.loads(
         invocation.payload or "null")
     return {
         "version": "1.0",
         "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "requestContext": {"requestId": queued.request_id,
-                           "functionArn": f"{queued.fn.function_arn}:$LATEST",
+                           "functionArn": queued.qualified_arn or f"{fn.function_arn}:$LATEST",
                            "condition": condition, "approximateInvokeCount": queued.attempt},
         "requestPayload": json.loads(queued.document),
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+        "responseContext": {"statusCode": 200, "executedVersion": str(fn.version),
                             **({"functionError": "Unhandled"} if invocation.error else {})},
         "responsePayload": payload,
     }
@@ -66,7 +68,7 @@ def invocation_record(queued: QueuedEvent, invocation, condition: str) -> dict:
 class AsyncInvoker:
     def __init__(self, *, invoke, deliver, recorder: trace.Recorder, dead_letter_target,
                  delay_scale: float = 1 / 60, workers: int = 4):
-        self.invoke = invoke  # (fn, document) -> Invocation
+        self.invoke = invoke  # (fn, document, depth=, qualified_arn=) -> Invocation
         self.deliver = deliver  # (account, region, target_arn, document, attributes) -> None
         self.dead_letter_target = dead_letter_target  # fn -> ARN or None
         self.recorder = recorder
@@ -78,13 +80,16 @@ class AsyncInvoker:
         for n in range(workers):
             threading.Thread(target=self._work, name=f"lambda-async-{n}", daemon=True).start()
 
-    def submit(self, fn, document: str, *, depth: int = 1) -> str:
-        """Queue an event for fn; returns the request id the caller is told (202)."""
+    def submit(self, fn, document: str, *, depth: int = 1,
+               qualified_arn: str | None = None) -> str:
+        """Queue an event for fn; returns the request id the caller is told (202).
+        `qualified_arn` is the version or alias it was invoked through: that version runs it,
+        on its provisioned environments first."""
         request_id = str(uuid.uuid4())
         self.recorder.begin(fn.account_id)
         now = time.monotonic()
         self._push(QueuedEvent(now, next(self._order), fn, document, request_id, now,
-                               depth=depth))
+                               depth=depth, qualified_arn=qualified_arn))
         return request_id
 
     def _push(self, queued: QueuedEvent) -> None:
@@ -114,7 +119,8 @@ class AsyncInvoker:
             self._stop_recursion(queued, config)
             return
         try:
-            invocation = self.invoke(fn, queued.document, depth=queued.depth)
+            invocation = self.invoke(fn, queued.document, depth=queued.depth,
+                                     qualified_arn=queued.qualified_arn)
         except Throttled as throttled:
             # Throttled events go back to the queue without using up a retry (AWS keeps
             # trying, with backoff, until the event's maximum age).

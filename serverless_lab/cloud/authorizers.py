@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from moto.awslambda.models import lambda_backends
 
 from . import trace
+from .invoke_api import qualified_arn
 from .jwt_tokens import InvalidToken, bearer, pool_issuer, token_scopes, token_verify
 
 # API Gateway's answers, word for word. ACCESS_DENIED keeps AWS's capital "Message".
@@ -254,7 +255,8 @@ class RestAuthorizers:
         self.recorder.record(account_id, trace.DELIVERY, source=f"apigateway:{api.id}/{stage}",
                              target=fn.function_name, mode="sync", route=route,
                              authorizer=authorizer.name, event=document)
-        invocation = self.invoke(fn, json.dumps(document))
+        invocation = self.invoke(fn, json.dumps(document),
+                                 qualified_arn=qualified_arn(fn, found["arn"]))
         if invocation.error is not None:
             if invocation.error.get("errorMessage") == "Unauthorized":
                 return Decision.refuse("unauthorized", UNAUTHORIZED)

@@ -1,13 +1,27 @@
-"""AWS::Lambda::Alias, which moto's CloudFormation lacks, applied by the lab on deploy.
+"""AWS::Lambda::Alias, which moto's CloudFormation lacks, created in the stack by the lab.
 
 SAM's `AutoPublishAlias: live` becomes an AWS::Lambda::Version (moto publishes it) and an
-AWS::Lambda::Alias on that version, with the function's `ProvisionedConcurrencyConfig`. The
-lab takes the alias out of the template moto creates (a `Ref` to it becomes the alias ARN it
-will have), then creates it with the Lambda API and puts its provisioned concurrency through
-the lab's own Lambda API, waiting until it is READY, as CloudFormation does.
+AWS::Lambda::Alias on that version, with the function's `ProvisionedConcurrencyConfig`; SAM
+then points the function's event sources at the alias (an API's integration URI, an event
+source mapping's FunctionName, an SNS subscription's endpoint, an EventBridge target). The lab
+gives moto's CloudFormation an Alias model, so the alias is created in the stack's dependency
+order, before what names it (moto's CreateEventSourceMapping refuses an alias that does not
+exist yet), and a `Ref` to it is its ARN, as on AWS. The provisioned concurrency is taken out
+and put through the lab's own Lambda API once the stack exists, waiting until it is READY, as
+CloudFormation does.
+
+A permission SAM grants on the alias (an EventBridge rule's or an S3 bucket's right to invoke
+it) names the alias ARN; moto's CloudFormation files it with the unqualified function as its
+Resource, which would let nothing invoke the alias. The lab scopes it to what FunctionName
+names, as Lambda does (`permission_scoped`, contract-tested).
 """
 
 import time
+
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.models import Permission, lambda_backends
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
 
 from .sam import TemplateError
 
@@ -15,62 +29,119 @@ ALIAS = "AWS::Lambda::Alias"
 READY_TIMEOUT_SECONDS = 60
 
 
+class StackAlias(CloudFormationModel):
+    """An alias moto's CloudFormation creates (and deletes with its stack)."""
+
+    def __init__(self, *, arn: str, name: str, function_name: str):
+        self.arn, self.name, self.function_name = arn, name, function_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return ALIAS
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "AliasArn"
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "AliasArn":
+            return self.arn
+        return super().get_cfn_attribute(attribute_name)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        properties = cloudformation_json["Properties"]
+        backend = lambda_backends[account_id][region_name]
+        function = properties["FunctionName"]
+        version = properties.get("FunctionVersion", "$LATEST")
+        if hasattr(version, "version"):  # moto's AWS::Lambda::Version of the stack (`take`)
+            version = version.version
+        alias = backend.create_alias(name=properties["Name"], function_name=function,
+                                     function_version=str(version),
+                                     description=properties.get("Description", ""),
+                                     routing_config=None)
+        return cls(arn=alias.arn, name=alias.name, function_name=function)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        try:
+            lambda_backends[account_id][region_name].delete_alias(self.name, self.function_name)
+        except LambdaClientError:
+            pass  # its function went first: so did the alias
+
+
+ORIGINAL_PERMISSION_CREATE = Permission.create_from_cloudformation_json.__func__
+
+
+def _qualified_arn(function_name: str, unqualified_arn: str) -> str | None:
+    """The ARN of the version or alias `function_name` names (None if it names neither)."""
+    parts = function_name.split(":")
+    if function_name.startswith("arn:"):
+        return function_name if len(parts) == 8 else None
+    return f"{unqualified_arn}:{parts[-1]}" if len(parts) == 2 else None
+
+
+@classmethod
+def permission_scoped(cls, resource_name, cloudformation_json, account_id, region_name,
+                      **kwargs):
+    permission = ORIGINAL_PERMISSION_CREATE(cls, resource_name, cloudformation_json,
+                                            account_id, region_name, **kwargs)
+    properties = cloudformation_json["Properties"]
+    statement = lambda_backends[account_id][region_name].get_function(
+        properties["FunctionName"]).policy.statements[-1]
+    if qualified := _qualified_arn(properties["FunctionName"], statement["Resource"]):
+        statement["Resource"] = qualified
+    statement.pop("FunctionName", None)  # moto copies the properties; AWS's has no such key
+    return permission
+
+
+Permission.create_from_cloudformation_json = permission_scoped
+
+# moto lists its CloudFormation models once (cached); list them again with this one.
+parsing.get_model_list.cache_clear()
+parsing.get_model_map.cache_clear()
+parsing.get_name_type_map.cache_clear()
+
+
 def take(template: dict) -> dict[str, dict]:
-    """Remove the template's aliases (logical id -> properties) and point every Ref to one
-    at the alias ARN it will have."""
-    resources = template["Resources"]
-    aliases = {logical_id: r.get("Properties", {}) for logical_id, r in resources.items()
-               if r["Type"] == ALIAS}
-    for logical_id in aliases:
-        del resources[logical_id]
-    arns = {logical_id: _arn_expression(p) for logical_id, p in aliases.items()}
-
-    def rewrite(value):
-        if isinstance(value, dict):
-            if len(value) == 1 and value.get("Ref") in arns:
-                return arns[value["Ref"]]
-            return {k: rewrite(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [rewrite(v) for v in value]
-        return value
-
-    template["Resources"] = rewrite(resources)
-    if "Outputs" in template:
-        template["Outputs"] = rewrite(template["Outputs"])
-    return aliases
-
-
-def _arn_expression(properties: dict):
-    function = properties.get("FunctionName")
-    name = properties.get("Name", "")
-    if isinstance(function, dict) and "Ref" in function:
-        return {"Fn::Join": [":", [{"Fn::GetAtt": [function["Ref"], "Arn"]}, name]]}
-    return {"Fn::Join": [":", ["arn:aws:lambda", {"Ref": "AWS::Region"},
-                               {"Ref": "AWS::AccountId"}, "function", function, name]]}
+    """Take the provisioned concurrency out of the template's aliases (moto would not know
+    it): logical id -> the alias's properties, with its ProvisionedConcurrencyConfig."""
+    taken = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == ALIAS:
+            properties = resource.setdefault("Properties", {})
+            version = properties.get("FunctionVersion")
+            if isinstance(version, dict) and "Fn::GetAtt" in version:
+                # moto's AWS::Lambda::Version has no attributes; a Ref gives its model.
+                target = version["Fn::GetAtt"]
+                properties["FunctionVersion"] = {
+                    "Ref": target[0] if isinstance(target, list) else target.split(".")[0]}
+            taken[logical_id] = {**properties, "ProvisionedConcurrencyConfig":
+                                 properties.pop("ProvisionedConcurrencyConfig", None)}
+    return taken
 
 
 def apply(sandbox, resources: dict, aliases: dict[str, dict], resolve) -> None:
-    """Create each alias (on the version its FunctionVersion names: an AWS::Lambda::Version
-    of the stack is the function's latest published one) and put its provisioned
-    concurrency; `resolve` resolves Ref/GetAtt/Sub. The aliases join `resources`."""
+    """Put each alias's provisioned concurrency and wait until it is READY; `resolve`
+    resolves Ref/GetAtt/Sub. The aliases themselves are in the stack (`resources`)."""
     client = sandbox.client("lambda")
     for logical_id, properties in aliases.items():
-        function = resolve(properties["FunctionName"])
-        version = properties.get("FunctionVersion", "$LATEST")
-        if isinstance(version, dict):
-            versions = client.list_versions_by_function(FunctionName=function)["Versions"]
-            version = versions[-1]["Version"]
-        alias = client.create_alias(FunctionName=function, Name=properties["Name"],
-                                    FunctionVersion=str(version),
-                                    Description=properties.get("Description", ""))
-        resources[logical_id] = {"type": ALIAS, "physical_id": alias["AliasArn"]}
         provisioned = properties.get("ProvisionedConcurrencyConfig")
-        if provisioned:
-            client.put_provisioned_concurrency_config(
-                FunctionName=function, Qualifier=properties["Name"],
-                ProvisionedConcurrentExecutions=int(
-                    provisioned["ProvisionedConcurrentExecutions"]))
-            _wait_ready(client, function, properties["Name"])
+        if not provisioned or logical_id not in resources:
+            continue
+        function = resolve(properties["FunctionName"])
+        client.put_provisioned_concurrency_config(
+            FunctionName=function, Qualifier=properties["Name"],
+            ProvisionedConcurrentExecutions=int(provisioned["ProvisionedConcurrentExecutions"]))
+        _wait_ready(client, function, properties["Name"])
 
 
 def _wait_ready(client, function: str, alias: str) -> None:

@@ -12,7 +12,10 @@ calls that create rules and schedules:
   asynchronous invocation with the event document as AWS sends it), SQS, SNS, Step Functions
   (StartExecution), another bus or a log group, shaped by the target's Input, InputPath or
   InputTransformer; each delivery is a `delivery` hop in the trace, and the sandbox is not
-  quiet while one is in flight.
+  quiet while one is in flight;
+- a delivery that fails is retried or dead-lettered as AWS does it (event_delivery.py): the
+  target's RetryPolicy and DeadLetterConfig, and for a rule's Lambda, SQS and SNS targets the
+  resource-based policy that must let EventBridge in.
 
 A target in another account is refused: a sandbox can only reach itself.
 """
@@ -31,6 +34,16 @@ from moto.scheduler.exceptions import ValidationException as SchedulerValidation
 from moto.scheduler.models import EventBridgeSchedulerBackend
 
 from . import event_input, trace
+from .event_delivery import (
+    PERMISSION_CHECKS,
+    Delivery,
+    DeliveryFailure,
+    RetryPolicy,
+    RetryQueue,
+    dead_letter_send,
+    failure_from,
+    retry_delay,
+)
 from .event_patterns import PatternError, pattern_check, pattern_load, pattern_matches
 from .schedule_expressions import (
     RULE_INVALID,
@@ -60,7 +73,8 @@ ORIGINAL = {"put_rule": EventsBackend.put_rule, "delete_rule": EventsBackend.del
 class EventPlane:
     """Delivers events to targets and owns the sandboxes' schedules."""
 
-    def __init__(self, *, recorder: trace.Recorder, invoke_async, clock):
+    def __init__(self, *, recorder: trace.Recorder, invoke_async, clock,
+                 delay_scale: float | None = None):
         self.recorder = recorder
         # (moto LambdaFunction, event JSON) -> request id: Lambda's asynchronous invocation,
         # whose queue, retries and destinations are the runtime's (async_invoke.py).
@@ -69,12 +83,18 @@ class EventPlane:
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lab-events")
         self.schedules = Schedules(plane=self, clock=clock)
         clock.on_tick = self.schedules.tick
+        # Failed deliveries waiting for their next attempt, on lab time.
+        self.retries = RetryQueue(clock=clock, delay_scale=delay_scale)
+        self.retries.start(self._run_later)
 
     def stop(self) -> None:
         uninstall(self)
+        self.retries.stop()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     def forget(self, account_id: str) -> None:
+        for _ in self.retries.forget(account_id):
+            self.recorder.end(account_id)  # a reset sandbox drops the retries it had pending
         self.schedules.forget(account_id)
         self.clock.forget(account_id)
 
@@ -97,55 +117,138 @@ class EventPlane:
             payload = event_input.target_input(target, event, rule_arn=rule.arn,
                                                rule_name=rule.name, ingestion_time=iso(time.time()))
             futures.append(self.submit(rule.account_id, rule.region_name, target, payload,
-                                       fields, event=event))
+                                       fields, event=event, rule_arn=rule.arn))
         return futures
 
     def submit(self, account_id: str, region: str, target: dict, payload: str, fields: dict,
-               *, event: dict | None = None) -> Future:
-        """Deliver asynchronously; the account is busy until the delivery is done."""
+               *, event: dict | None = None, rule_arn: str | None = None,
+               schedule: dict | None = None) -> Future:
+        """Deliver asynchronously; the account is busy until the delivery is done (delivered,
+        dead-lettered or dropped, after any retries). The future is done after the first
+        attempt. `rule_arn` for a rule's delivery; `schedule` (arn, scheduled_time,
+        execution_id) for a Scheduler schedule's."""
         self.recorder.begin(account_id)
-
-        def run():
-            try:
-                self._send(account_id, region, target, payload, fields, event)
-            finally:
-                self.recorder.end(account_id)
-
+        delivery = Delivery(account_id, region, target, payload, fields, event,
+                            rule_arn=rule_arn, schedule=schedule)
         try:
-            return self.executor.submit(run)
+            return self.executor.submit(self._attempt, delivery)
         except RuntimeError:  # stopped: the lab cloud is shutting down
             self.recorder.end(account_id)
             done = Future()
             done.set_result(None)
             return done
 
-    def _send(self, account_id, region, target, payload, fields, event) -> None:
+    def _run_later(self, attempt) -> None:
+        try:
+            self.executor.submit(attempt)
+        except RuntimeError:  # stopped
+            pass
+
+    def _attempt(self, delivery: Delivery) -> None:
+        finished = True
+        try:
+            finished = self._send(delivery)
+        finally:
+            if finished:
+                self.recorder.end(delivery.account_id)
+
+    def _send(self, delivery: Delivery) -> bool:
+        """One attempt; False when a retry was scheduled (the delivery is not over)."""
+        account_id, region, target = delivery.account_id, delivery.region, delivery.target
+        payload, event = delivery.payload, delivery.event
         arn = target["Arn"]
         parts = arn.split(":", 5)
         service, target_account = parts[2], parts[4] if len(parts) > 4 else ""
         resource = parts[5] if len(parts) > 5 else ""
         if service == "events" and not resource.strip(":"):  # an archive's rule, not a target
             _to_archive(account_id, region, payload, event)
-            return
+            return True
+        if delivery.started is None:
+            delivery.started = (time.monotonic(), self.clock.now(account_id))
         record = self.recorder.record(
-            account_id, trace.DELIVERY, **fields, target=_target_name(service, resource),
-            target_arn=arn, mode="async", batch_size=1, event=_json_or_text(payload),
-            error=None)
+            account_id, trace.DELIVERY, **delivery.fields,
+            target=_target_name(service, resource), target_arn=arn,
+            mode="async" if delivery.attempt == 1 else "retry", batch_size=1,
+            **({"attempt": delivery.attempt} if delivery.attempt > 1 else {}),
+            event=_json_or_text(payload), error=None)
         if target_account != account_id:
             record["error"] = OTHER_ACCOUNT.format(arn=arn)
-            return
+            return True
+        sender = SENDERS.get(service)
+        if sender is None:
+            record["error"] = f"DeliveryError: {NOT_MODELLED.format(service=service)}"
+            return True
         try:
-            sender = SENDERS.get(service)
-            if sender is None:
-                raise DeliveryError(NOT_MODELLED.format(service=service))
+            if delivery.rule_arn and (check := PERMISSION_CHECKS.get(service)):
+                check(account_id, region, arn, resource, delivery.rule_arn)
             record.update(sender(self, account_id, region, arn, resource, target, payload,
                                  event))
-        except Exception as e:  # noqa: BLE001 - AWS counts a FailedInvocation and moves on
-            record["error"] = f"{type(e).__name__}: {getattr(e, 'message', None) or e}"
+            return True
+        except Exception as e:  # noqa: BLE001 - a failed invocation: retried or dead-lettered
+            failure = failure_from(e)
+        record.update(error=f"{failure.code}: {failure.message}", error_code=failure.code,
+                      retryable=failure.retryable)
+        return not self._retry(delivery, failure, record)
+
+    def _retry(self, delivery: Delivery, failure: DeliveryFailure, record: dict) -> bool:
+        """Schedule the next attempt if the failure is retried and the policy allows; else
+        dead-letter the event. True when a retry was scheduled."""
+        policy = RetryPolicy.of(delivery.target)
+        condition = None
+        if failure.retryable:
+            retries_made = delivery.attempt - 1
+            delay = retry_delay(retries_made + 1)
+            due_age = self.retries.age(delivery.started, delivery.account_id) + delay
+            if retries_made >= policy.max_retries:
+                condition = "MaximumRetryAttempts"
+            elif due_age > policy.max_age_seconds:
+                condition = "MaximumEventAgeInSeconds"
+            else:
+                record.update(retry_after_s=round(delay, 3),
+                              lab_retry_after_s=round(delay * self.retries.delay_scale, 4))
+                delivery.attempt += 1
+                self.retries.push(account_id=delivery.account_id, started=delivery.started,
+                                  due_age=due_age,
+                                  run=lambda: self._attempt(delivery))
+                return True
+        self._dead_letter(delivery, failure, condition)
+        return False
+
+    def _dead_letter(self, delivery: Delivery, failure: DeliveryFailure,
+                     condition: str | None) -> None:
+        """The event goes to the target's DLQ with AWS's attributes, or is dropped."""
+        account_id, region = delivery.account_id, delivery.region
+        dlq = (delivery.target.get("DeadLetterConfig") or {}).get("Arn")
+        fields = {**delivery.fields, "target_arn": delivery.target["Arn"],
+                  "error": f"{failure.code}: {failure.message}", "error_code": failure.code,
+                  "retry_attempts": delivery.attempt - 1,
+                  **({"exhausted_retry_condition": condition} if condition else {})}
+        if not dlq:  # AWS drops the event; the lab says so
+            parts = delivery.target["Arn"].split(":", 5)
+            self.recorder.record(
+                account_id, trace.DELIVERY, **fields, mode="dropped", batch_size=1,
+                target=_target_name(parts[2], parts[5] if len(parts) > 5 else ""),
+                event=delivery.event or _json_or_text(delivery.payload))
+            return
+        attributes = delivery.dead_letter_attributes(failure, condition)
+        body = delivery.payload if delivery.schedule else json.dumps(delivery.event)
+        record = self.recorder.record(
+            account_id, trace.DELIVERY, **fields, mode="dead-letter",
+            target=dlq.rsplit(":", 1)[-1], dead_letter_arn=dlq, batch_size=1,
+            attributes=attributes, event=_json_or_text(body), dead_letter_error=None)
+        try:
+            record["message_id"] = dead_letter_send(account_id, region, dlq, body, attributes,
+                                                     rule_arn=delivery.rule_arn)
+        except Exception as e:  # noqa: BLE001 - InvocationsFailedToBeSentToDLQ: the event is lost
+            unusable = failure_from(e)
+            record["dead_letter_error"] = f"{unusable.code}: {unusable.message}"
 
 
-class DeliveryError(RuntimeError):
-    pass
+class DeliveryError(DeliveryFailure):
+    """A target the lab could not deliver to, for a reason of its own."""
+
+    def __init__(self, message: str, code: str = "INVALID_PARAMETER"):
+        super().__init__(code, message)
 
 
 def _to_lambda(plane, account_id, region, arn, resource, target, payload, event):
@@ -155,9 +258,12 @@ def _to_lambda(plane, account_id, region, arn, resource, target, payload, event)
         json.loads(payload)
     except json.JSONDecodeError:
         raise DeliveryError("InvalidRequestContentException: Could not parse request body "
-                            "into json") from None
-    fn = lambda_backends[account_id][region].get_function(arn)
-    return {"request_id": plane.invoke_async(fn, payload)}
+                            "into json", code="INVALID_JSON") from None
+    from .invoke_api import qualified_arn
+
+    fn = lambda_backends[account_id][region].get_function(arn)  # an alias: its version
+    return {"request_id": plane.invoke_async(fn, payload,
+                                             qualified_arn=qualified_arn(fn, arn))}
 
 
 def _to_sqs(plane, account_id, region, arn, resource, target, payload, event):

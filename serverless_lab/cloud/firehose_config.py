@@ -3,13 +3,17 @@ of the objects it writes.
 
 Sources: the BufferingHints API reference (SizeInMBs 1-128, default 5; IntervalInSeconds
 0-900, default 300; give both or neither), "Configure Amazon S3 object name format" and
-"Custom prefixes for Amazon S3 objects" in the Amazon Data Firehose developer guide.
+"Custom prefixes for Amazon S3 objects" in the Amazon Data Firehose developer guide; for a
+Lambda processor, the ProcessorParameter API reference and "Transform source data in Amazon
+Data Firehose" (firehose_transform.py).
 """
 
 import re
 from datetime import UTC, datetime
 
 from moto.firehose.exceptions import InvalidArgumentException, ValidationException
+
+from . import firehose_transform as transform
 
 NOT_PERMITTED_ON_KINESIS_SOURCE = ("This operation is not permitted on KinesisStreamAsSource "
                                    "delivery stream type.")
@@ -25,7 +29,10 @@ SOURCE_REQUIRED = ("KinesisStreamSourceConfiguration is required for the "
                    "KinesisStreamAsSource delivery stream type.")
 ERROR_PREFIX_REQUIRED = "ErrorOutputPrefix can't be null when Prefix contains expressions."
 ERROR_TYPE_IN_PREFIX = "Prefix can't contain !{firehose:error-output-type}."
-BAD_EXPRESSION = "The expression {expression} in Prefix is not valid."
+BAD_EXPRESSION = "The expression {expression} in {field} is not valid."
+ERROR_TYPE = "!{firehose:error-output-type}"
+ERROR_TYPE_REQUIRED = ("ErrorOutputPrefix must contain !{firehose:error-output-type} when it "
+                       "contains expressions.")
 NOT_EMULATED = "the lab does not emulate {what}; it delivers UNCOMPRESSED or GZIP objects"
 DEFAULT_HINTS = {"SizeInMBs": 5, "IntervalInSeconds": 300}
 HINT_RANGES = {"SizeInMBs": (1, 128), "IntervalInSeconds": (0, 900)}
@@ -33,7 +40,13 @@ EXPRESSION = re.compile(r"!\{(\w+):([^}]*)\}")
 # Java DateTimeFormatter letters the lab evaluates, longest first.
 JAVA_FIELDS = (("yyyy", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"),
                ("mm", "%M"), ("ss", "%S"))
-SUPPORTED_PROCESSORS = {"AppendDelimiterToRecord"}
+SUPPORTED_PROCESSORS = {"AppendDelimiterToRecord", "Lambda"}
+LAMBDA_ARN_REQUIRED = "LambdaArn is required for a processor of type Lambda."
+PROCESSOR_PARAMETER_RANGE = ("ProcessorParameter {name} must be between {low} and {high}, "
+                             "got {value}.")
+PROCESSOR_PARAMETER_RANGES = {"BufferSizeInMBs": transform.BUFFER_MB_RANGE,
+                              "BufferIntervalInSeconds": transform.INTERVAL_RANGE,
+                              "NumberOfRetries": (0, None)}
 
 
 def destination_of(stream) -> dict | None:
@@ -79,6 +92,8 @@ def _destination_checked(account_id: str, destination: dict, path: str) -> None:
             if processor.get("Type") not in SUPPORTED_PROCESSORS:
                 raise InvalidArgumentException(NOT_EMULATED.format(
                     what=f"a {processor.get('Type')} processor"))
+            if processor.get("Type") == "Lambda":
+                _lambda_processor_checked(processor)
     _prefix_checked(destination)
     if not _bucket_exists(account_id, str(destination.get("BucketARN", ""))):
         raise InvalidArgumentException(BUCKET_ACCESS)
@@ -87,22 +102,47 @@ def _destination_checked(account_id: str, destination: dict, path: str) -> None:
     destination.setdefault("EncryptionConfiguration", {"NoEncryptionConfig": "NoEncryption"})
 
 
+def _lambda_processor_checked(processor: dict) -> None:
+    parameters = transform.processor_parameters(processor)
+    if not parameters.get("LambdaArn"):
+        raise InvalidArgumentException(LAMBDA_ARN_REQUIRED)
+    for name, (low, high) in PROCESSOR_PARAMETER_RANGES.items():
+        if name not in parameters:
+            continue
+        try:
+            value = float(parameters[name])
+        except (TypeError, ValueError):
+            value = None
+        if value is None or value < low or (high is not None and value > high) or (
+                name != "BufferSizeInMBs" and value != int(value)):
+            raise InvalidArgumentException(PROCESSOR_PARAMETER_RANGE.format(
+                name=name, low=low, high=high if high is not None else "any",
+                value=parameters[name]))
+
+
 def _prefix_checked(destination: dict) -> None:
     prefix = destination.get("Prefix") or ""
     if "!{firehose:error-output-type}" in prefix:
         raise InvalidArgumentException(ERROR_TYPE_IN_PREFIX)
     if EXPRESSION.search(prefix) and not destination.get("ErrorOutputPrefix"):
         raise InvalidArgumentException(ERROR_PREFIX_REQUIRED)
-    for match in EXPRESSION.finditer(prefix):
-        if match[1] == "timestamp":
-            try:
-                _strftime_format(match[2])
+    error_prefix = destination.get("ErrorOutputPrefix") or ""
+    if EXPRESSION.search(error_prefix) and ERROR_TYPE not in error_prefix:
+        raise InvalidArgumentException(ERROR_TYPE_REQUIRED)
+    for field, value, allowed in (("Prefix", prefix, {"random-string"}),
+                                  ("ErrorOutputPrefix", error_prefix,
+                                   {"random-string", "error-output-type"})):
+        for match in EXPRESSION.finditer(value):
+            if match[1] == "timestamp":
+                try:
+                    _strftime_format(match[2])
+                    continue
+                except ValueError:
+                    pass
+            elif match[1] == "firehose" and match[2] in allowed:
                 continue
-            except ValueError:
-                pass
-        elif match[1] == "firehose" and match[2] == "random-string":
-            continue
-        raise InvalidArgumentException(BAD_EXPRESSION.format(expression=match[0]))
+            raise InvalidArgumentException(BAD_EXPRESSION.format(expression=match[0],
+                                                                 field=field))
 
 
 def _strftime_format(java: str) -> str:
@@ -128,27 +168,44 @@ def _strftime_format(java: str) -> str:
     return "".join(out)
 
 
-def evaluated_prefix(prefix: str, moment: datetime, random) -> str:
+def evaluated_prefix(prefix: str, moment: datetime, random, *,
+                     error_output_type: str | None = None) -> str:
     """Prefix with its expressions evaluated. A prefix without a timestamp expression gets
     `!{timestamp:yyyy/MM/dd/HH/}` appended, as Firehose does (so no Prefix gives
-    `YYYY/MM/dd/HH/`); every timestamp is the oldest record's arrival, in UTC."""
+    `YYYY/MM/dd/HH/`); every timestamp is the oldest record's arrival, in UTC. An
+    ErrorOutputPrefix (`error_output_type` given) gets nothing appended."""
     prefix = prefix or ""
-    if "!{timestamp:" not in prefix:
+    if "!{timestamp:" not in prefix and error_output_type is None:
         prefix += "!{timestamp:yyyy/MM/dd/HH/}"
 
     def evaluate(match) -> str:
         if match[1] == "timestamp":
             return moment.strftime(_strftime_format(match[2]))
+        if match[2] == "error-output-type":
+            return error_output_type or ""
         return str(random()).replace("-", "")[:11]  # firehose:random-string, 11 characters
 
     return EXPRESSION.sub(evaluate, prefix)
 
 
-def object_key(*, name: str, version: str, prefix: str, at: float, random) -> str:
-    """<evaluated prefix><name>-<version>-YYYY-MM-dd-HH-mm-ss-<uuid>."""
+def error_prefix(destination: dict, moment: datetime, random, error_output_type: str) -> str:
+    """Where failed records go: the ErrorOutputPrefix evaluated, or with none,
+    `<Prefix><error-output-type>/YYYY/MM/dd/HH/` (so `processing-failed/2018/08/27/10/` for a
+    stream with no prefix at all)."""
+    if destination.get("ErrorOutputPrefix"):
+        return evaluated_prefix(destination["ErrorOutputPrefix"], moment, random,
+                                error_output_type=error_output_type)
+    return evaluated_prefix(f"{destination.get('Prefix') or ''}{error_output_type}/",
+                            moment, random)
+
+
+def object_key(*, name: str, version: str, prefix: str, at: float, random,
+               evaluated: str | None = None) -> str:
+    """<evaluated prefix><name>-<version>-YYYY-MM-dd-HH-mm-ss-<uuid>. `evaluated` is a
+    prefix already evaluated (an error output prefix)."""
     moment = datetime.fromtimestamp(at, UTC)
-    return (f"{evaluated_prefix(prefix, moment, random)}{name}-{version}-"
-            f"{moment:%Y-%m-%d-%H-%M-%S}-{random()}")
+    head = evaluated if evaluated is not None else evaluated_prefix(prefix, moment, random)
+    return f"{head}{name}-{version}-{moment:%Y-%m-%d-%H-%M-%S}-{random()}"
 
 
 def records_joined(destination: dict, records: list[bytes]) -> bytes:

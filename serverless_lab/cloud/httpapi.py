@@ -32,6 +32,7 @@ from .apigateway import (
 )
 from .authorizers import header, jwt_authorize
 from .httpapi_authorizers import INTERNAL_ERROR, HttpLambdaAuthorizers
+from .invoke_api import qualified_arn
 from .runtime.lambda_runtime import Throttled
 from .throttling import TOO_MANY_REQUESTS, TokenBuckets
 
@@ -324,7 +325,7 @@ class HttpApiGateway:
                              target=fn.function_name, mode="sync", route=route.route_key,
                              event=event)
         try:
-            invocation = self.invoke(fn, json.dumps(event))
+            invocation = self.invoke(fn, json.dumps(event), qualified_arn=qualified_arn(fn, arn))
         except Throttled:
             return HttpResponse.json(*INTERNAL_ERROR)
         if invocation.error is not None:

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 from moto.awslambda.models import lambda_backends
 
-from . import trace
+from . import event_delivery, trace
 from .apigateway import HttpRequest, Route, proxy_event
 from .authorizers import (
     FORBIDDEN,
@@ -27,12 +27,13 @@ from .authorizers import (
     UNAUTHORIZED,
     Decision,
     ResultCache,
-    arn_matches,
     header,
     policy_effect,
 )
+from .invoke_api import qualified_arn
 from .runtime.lambda_runtime import Throttled
 
+APIGATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 INTERNAL_ERROR = (500, {"message": "Internal Server Error"})
 # HTTP API context variables that live somewhere else in the 2.0 event's requestContext.
 CONTEXT_ALIASES = {"httpMethod": "http.method", "path": "http.path",
@@ -101,22 +102,14 @@ def authorizer_event_v1(*, request: HttpRequest, path: str, route_key: str, acco
             **{k: v for k, v in proxy.items() if k not in ("body", "isBase64Encoded")}}
 
 
-def may_invoke(fn, *, source_arn: str) -> bool:
-    """Whether the function's resource-based policy lets API Gateway invoke it from
-    source_arn (`arn:aws:execute-api:<region>:<account>:<api>/authorizers/<id>`)."""
-    for statement in fn.policy.statements:
-        principal = statement.get("Principal")
-        service = principal.get("Service") if isinstance(principal, dict) else principal
-        action = str(statement.get("Action", ""))
-        if (statement.get("Effect", "Allow") != "Allow"
-                or service not in ("apigateway.amazonaws.com", "*")
-                or action not in ("lambda:InvokeFunction", "lambda:*", "*")):
-            continue
-        condition = (statement.get("Condition") or {}).get("ArnLike") or {}
-        pattern = condition.get("AWS:SourceArn")
-        if pattern is None or arn_matches(str(pattern), source_arn):
-            return True
-    return False
+def may_invoke(fn, *, arn: str, source_arn: str) -> bool:
+    """Whether the function's resource-based policy lets API Gateway invoke it (`arn`, or the
+    version or alias it names) from source_arn
+    (`arn:aws:execute-api:<region>:<account>:<api>/authorizers/<id>`)."""
+    return event_delivery.policy_allows(
+        {"Statement": fn.policy.statements}, action="lambda:InvokeFunction",
+        resources=[arn, fn.function_arn], source_arn=source_arn,
+        source_account=source_arn.split(":")[4], service=APIGATEWAY_PRINCIPAL)
 
 
 def _refuse(outcome: str, answer: tuple[int, dict]) -> Decision:
@@ -195,7 +188,8 @@ class HttpLambdaAuthorizers:
             return None, "the authorizer's function does not exist"
         source_arn = (f"arn:aws:execute-api:{region}:{account_id}:{api.api_id}/authorizers/"
                       f"{authorizer.id}")
-        if not authorizer.auth_creds_arn and not may_invoke(fn, source_arn=source_arn):
+        if not authorizer.auth_creds_arn and not may_invoke(fn, arn=found["arn"],
+                                                            source_arn=source_arn):
             return None, ("API Gateway may not invoke the authorizer's function: it has no "
                           "resource-based permission for this API and no invoke role")
         self.recorder.record(account_id, trace.DELIVERY,
@@ -203,7 +197,8 @@ class HttpLambdaAuthorizers:
                              mode="sync", route=route.route_key, authorizer=authorizer.name,
                              event=document)
         try:
-            invocation = self.invoke(fn, json.dumps(document))
+            invocation = self.invoke(fn, json.dumps(document),
+                                     qualified_arn=qualified_arn(fn, found["arn"]))
         except Throttled:
             return None, "the authorizer's function was throttled"
         if invocation.error is not None:

@@ -65,7 +65,8 @@ def handle(cloud, environ, start_response, *, account_id: str, region: str, fall
             return _error(start_response, 413, "RequestEntityTooLargeException",
                           f"Request must be smaller than {ASYNC_PAYLOAD_LIMIT} bytes for the "
                           "InvokeAsync operation")
-        request_id = cloud.async_invoker.submit(fn, document)
+        request_id = cloud.async_invoker.submit(
+            fn, document, qualified_arn=qualified_arn(fn, name, qualifier))
         return _answer(start_response, 202, b"", {"X-Amzn-RequestId": request_id})
     if len(body) > SYNC_PAYLOAD_LIMIT:
         return _error(start_response, 413, "RequestEntityTooLargeException",
@@ -73,7 +74,7 @@ def handle(cloud, environ, start_response, *, account_id: str, region: str, fall
                       "Invoke operation")
     try:
         invocation = cloud.invoke(fn, document,
-                                  qualified_arn=_qualified_arn(fn, name, qualifier))
+                                  qualified_arn=qualified_arn(fn, name, qualifier))
     except Throttled as throttled:
         return _error(start_response, 429, "TooManyRequestsException", "Rate Exceeded.",
                       Reason=throttled.reason)
@@ -90,11 +91,24 @@ def handle(cloud, environ, start_response, *, account_id: str, region: str, fall
     return _answer(start_response, 200, payload.encode(), headers)
 
 
-def _qualified_arn(fn, name: str, qualifier: str | None) -> str | None:
-    """The version or alias ARN the caller invoked through (None for $LATEST)."""
+def qualified_arn(fn, name: str, qualifier: str | None = None) -> str | None:
+    """The version or alias ARN a caller invoked fn through (None for $LATEST): from
+    `Qualifier`, or from a name or ARN that ends with one (`my-function:live`). Every invoker
+    that names a function this way (API Gateway, mappings, event targets) passes it on, so
+    that version's or alias's provisioned environments serve it."""
     tail = name.rsplit("function:", 1)[-1]  # a name, or what an ARN ends with
     if not qualifier and ":" in tail:
         qualifier = tail.split(":", 1)[1]
     if not qualifier or qualifier == "$LATEST":
         return None
     return f"arn:aws:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}:{qualifier}"
+
+
+def mapping_function(backend, esm):
+    """(the function an event source mapping invokes now, the alias or version ARN it invokes
+    through). moto's FunctionArn holds the version an alias pointed at when the mapping was
+    made; Lambda invokes through the alias the mapping names (SAM's AutoPublishAlias puts the
+    alias there), so after UpdateAlias the new version runs, on the alias's provisioned
+    environments first."""
+    fn = backend.get_function(esm.function_name)
+    return fn, qualified_arn(fn, esm.function_name)

@@ -7,15 +7,25 @@ runtime. It is private: moto is pinned exactly, and tests/cloud/test_moto_contra
 loudly if its signature changes.
 """
 
+import contextvars
 import functools
 import inspect
 import json
 
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.s3 import notifications
 
 from .runtime.lambda_runtime import FunctionConfig, Invocation, LambdaRuntime
 
 EXPECTED_SIGNATURE = "(self, event: 'str | None' = None) -> 'tuple[str, bool, str]'"
+# moto's S3 and SNS deliveries, which name the function (an alias or version ARN too) and then
+# hand `_invoke_lambda` only the version it resolved to.
+NAMING_SIGNATURES = {
+    "s3": "(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None",
+    "sns": "(self, function_name: 'str', message: 'str', subject: 'str | None' = None, "
+           "qualifier: 'str | None' = None) -> 'None'",
+}
+_delivering_to = contextvars.ContextVar("lab_delivering_to", default=None)
 
 
 def function_config(fn: LambdaFunction) -> FunctionConfig:
@@ -75,7 +85,35 @@ def install(invoke):
         return invocation.payload or "null", False, invocation.logs
 
     LambdaFunction._invoke_lambda = _invoke_lambda
+    notifications._invoke_awslambda = _naming(ORIGINAL_S3_INVOKE, _s3_target)
+    LambdaBackend.send_sns_message = _naming(ORIGINAL_SNS_INVOKE, _sns_target)
     return previous
+
+
+def delivering_to() -> str | None:
+    """The function name or ARN (with its alias or version, if it has one) that the moto
+    S3 or SNS delivery in progress on this thread names, for the qualifier AWS would keep."""
+    return _delivering_to.get()
+
+
+def _naming(original, target):
+    @functools.wraps(original)
+    def delivery(*args, **kwargs):
+        token = _delivering_to.set(target(*args, **kwargs))
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _delivering_to.reset(token)
+
+    return delivery
+
+
+def _s3_target(account_id, event_body, fn_arn, region_name):
+    return fn_arn
+
+
+def _sns_target(self, function_name, message, subject=None, qualifier=None):
+    return f"{function_name}:{qualifier}" if qualifier else function_name
 
 
 def restore(previous) -> None:
@@ -98,6 +136,13 @@ def signature_matches() -> bool:
     return str(inspect.signature(ORIGINAL_INVOKE)) == EXPECTED_SIGNATURE
 
 
+def naming_signatures_match() -> bool:
+    return (str(inspect.signature(ORIGINAL_S3_INVOKE)) == NAMING_SIGNATURES["s3"]
+            and str(inspect.signature(ORIGINAL_SNS_INVOKE)) == NAMING_SIGNATURES["sns"])
+
+
 ORIGINAL_INVOKE = LambdaFunction._invoke_lambda
+ORIGINAL_S3_INVOKE = notifications._invoke_awslambda
+ORIGINAL_SNS_INVOKE = LambdaBackend.send_sns_message
 ORIGINAL_MODULE_LISTING = __import__("moto.backends").backends.list_of_moto_modules
 ORIGINAL_METHOD_NAMES = __import__("moto.core.responses").core.responses.method_names_from_class

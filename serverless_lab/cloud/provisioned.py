@@ -12,8 +12,15 @@ moto 5.2.5 has no provisioned concurrency. Here, as on AWS:
 Invocations through that version or alias take a provisioned environment first
 (runtime/lambda_runtime.py). A configuration whose function, version or alias is gone is
 dropped the next time the account's configurations are looked at.
+
+The configuration follows its alias: "If you change the version that an alias points to,
+Lambda deallocates the provisioned concurrency from the old version and allocates it to the
+new version" (Lambda developer guide). UpdateAlias is moto's; the lab wraps it (`install`) so
+the new version's environments start at once (IN_PROGRESS, then READY) and the old ones go,
+and DeleteAlias releases the alias's environments.
 """
 
+import functools
 import json
 import re
 import threading
@@ -22,7 +29,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote
 
 from moto.awslambda.exceptions import LambdaClientError
-from moto.awslambda.models import lambda_backends
+from moto.awslambda.models import LambdaBackend, lambda_backends
 from moto.logs.models import logs_backends
 
 from .invoke_api import _answer, _error
@@ -284,6 +291,36 @@ class ProvisionedConcurrency:
         if limit - reserved_total - provisioned - count < minimum:
             raise ApiError(400, "InvalidParameterValueException",
                            BELOW_MINIMUM.format(minimum=minimum))
+
+
+ORIGINALS = {"update_alias": LambdaBackend.update_alias,
+             "delete_alias": LambdaBackend.delete_alias}
+_installed: list[ProvisionedConcurrency] = []  # the latest lab cloud's gets alias changes
+
+
+def _after_alias_change(original):
+    @functools.wraps(original)
+    def change(self: LambdaBackend, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        if _installed:
+            _installed[-1].sweep(self.account_id)
+        return result
+
+    return change
+
+
+def install(configurations: ProvisionedConcurrency) -> None:
+    """Move an alias's provisioned environments when UpdateAlias repoints it, and release
+    them when DeleteAlias deletes it (moto's backends are per process: the latest lab cloud
+    installed gets these, until it is uninstalled)."""
+    _installed.append(configurations)
+    LambdaBackend.update_alias = _after_alias_change(ORIGINALS["update_alias"])
+    LambdaBackend.delete_alias = _after_alias_change(ORIGINALS["delete_alias"])
+
+
+def uninstall(configurations: ProvisionedConcurrency) -> None:
+    if configurations in _installed:
+        _installed.remove(configurations)
 
 
 def _log_init(account_id: str, region: str):

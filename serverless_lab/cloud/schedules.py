@@ -217,12 +217,16 @@ class Schedules:
             return None
         if schedule.state != "ENABLED":
             return None
-        target = schedule.target
+        target, execution_id = schedule.target, uuid.uuid4().hex[:16]
         payload = event_input.scheduler_input(target, schedule_arn=schedule.arn,
                                               scheduled_time=iso(at),
-                                              execution_id=uuid.uuid4().hex[:16])
+                                              execution_id=execution_id)
         fields = {"source": "aws:scheduler", "schedule": entry.name, "scheduled_time": iso(at)}
-        futures = [self.plane.submit(entry.account_id, entry.region, target, payload, fields)]
+        # Its RetryPolicy and DeadLetterConfig apply as for a rule's target (the DLQ message
+        # carries the schedule's attributes instead of the rule's).
+        futures = [self.plane.submit(entry.account_id, entry.region, target, payload, fields,
+                                     schedule={"arn": schedule.arn, "scheduled_time": iso(at),
+                                               "execution_id": execution_id})]
         if isinstance(parse(entry.expression, scheduler=True), At):
             self._drop(entry.account_id, entry.region, "schedule", entry.name)
             if schedule.action_after_completion == "DELETE":

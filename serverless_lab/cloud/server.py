@@ -183,6 +183,7 @@ class LabCloud:
         self.provisioned = provisioned.ProvisionedConcurrency(
             runtime=self.runtime,
             account_concurrency=lambda account: self.concurrency_limits.get(account, 1000))
+        provisioned.install(self.provisioned)  # UpdateAlias moves an alias's environments
         self.async_invoker = AsyncInvoker(
             invoke=self.invoke, deliver=self.deliver, recorder=self.recorder,
             dead_letter_target=self.dead_letter_target,
@@ -191,12 +192,13 @@ class LabCloud:
         self.concurrency_limits: dict[str, int] = {}  # account -> its concurrency limit
         # EventBridge rules and Scheduler schedules, fired by each sandbox's lab clock.
         self.clock = LabClock()
+        self.stream_mappings.use_clock(self.clock)  # tumbling windows run on the lab clock
         self.events = eventbridge.EventPlane(recorder=self.recorder, clock=self.clock,
                                              invoke_async=self.async_invoker.submit)
         eventbridge.install(self.events)
         # Firehose delivery streams: buffers delivered to S3 on the lab clock.
         self.firehose = firehose.Firehose(recorder=self.recorder, clock=self.clock,
-                                          accounts=self.accounts)
+                                          accounts=self.accounts, invoke=self.invoke)
         firehose.install(self.firehose)
         self.rest_apis = apigateway.RestApiGateway(invoke=self.invoke, recorder=self.recorder)
         # WebSocket APIs: their endpoint and, over HTTPS, their @connections API.
@@ -233,6 +235,7 @@ class LabCloud:
         # one (`lab bench` starts and stops its own inside a running one).
         moto_patch.restore(self._previous_invoke)
         self.async_invoker.stop()
+        provisioned.uninstall(self.provisioned)
         self.server.shutdown()
         self.server.server_close()
         self.runtime.stop()
@@ -261,11 +264,15 @@ class LabCloud:
             self.recorder.record(fn.account_id, trace.DELIVERY, source=source,
                                  target=fn.function_name, mode=mode,
                                  batch_size=len(event.get("Records") or [None]), event=event)
+        # moto hands over the version an alias resolved to; the alias it named is kept aside.
+        named = moto_patch.delivering_to()
+        through = invoke_api.qualified_arn(fn, named) if named else None
         if source and mode == "async":
             # S3, SNS and EventBridge invoke asynchronously: the event joins Lambda's queue.
-            self.async_invoker.submit(fn, document, depth=recursion.current_depth() + 1)
+            self.async_invoker.submit(fn, document, depth=recursion.current_depth() + 1,
+                                      qualified_arn=through)
             return None
-        return self.invoke(fn, document)
+        return self.invoke(fn, document, qualified_arn=through)
 
     def dead_letter_target(self, fn) -> str | None:
         return self.dead_letters.get((fn.account_id, fn.function_name))
@@ -279,7 +286,8 @@ class LabCloud:
         service = target_arn.split(":")[2]
         if service == "lambda":
             target = lambda_backends[account_id][region].get_function(target_arn)
-            self.async_invoker.submit(target, document)
+            self.async_invoker.submit(target, document,
+                                      qualified_arn=invoke_api.qualified_arn(target, target_arn))
             return
         sandbox = self.accounts.service_sandbox(account_id)
         message_attributes = {k: {"DataType": "String", "StringValue": v}

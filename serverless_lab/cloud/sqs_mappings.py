@@ -28,6 +28,7 @@ from moto.awslambda.models import lambda_backends
 from moto.sqs.models import sqs_backends
 
 from . import event_filters, recursion, trace
+from .invoke_api import mapping_function
 from .sqs_events import REPORT_BATCH_ITEM_FAILURES, failed_message_ids, sqs_record
 
 logger = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ class Poller:
 
     def _deliver(self, esm, queue, batch: list) -> None:
         functions = lambda_backends[self.account_id][self.region]
-        fn = functions.get_function(esm.function_arn)
+        fn, through = mapping_function(functions, esm)  # an alias's current version
         # Messages a handler sent carry its place in a chain (AWSTraceHeader): past the
         # limit, Lambda stops the loop instead of invoking again.
         looping = [m for m in batch if recursion.message_depth(m) >= recursion.MAX_CHAIN]
@@ -194,7 +195,8 @@ class Poller:
             mapping=esm.uuid)
         ids = [m.id for m in batch]
         try:
-            invocation = self.mappings.invoke(fn, json.dumps(event), depth=depth)
+            invocation = self.mappings.invoke(fn, json.dumps(event), depth=depth,
+                                              qualified_arn=through)
         except Exception as e:  # noqa: BLE001 - a throttle: the batch returns after the timeout
             delivery.update(outcome="failure", failed=ids, error=type(e).__name__)
             return

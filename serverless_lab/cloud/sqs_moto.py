@@ -94,6 +94,10 @@ def _update(self: LambdaBackend, uuid, spec):
     if existing is not None:
         _validate(self, spec, existing)
     esm = ORIGINALS["update"](self, uuid, spec)
+    if esm is not None and spec.get("FunctionName"):
+        # The pollers invoke what the mapping names now (an alias stays an alias: moto's
+        # FunctionArn is the version it points at).
+        esm.function_name = spec["FunctionName"]
     if esm is not None and _installed:
         _installed[-1].mapping_changed(esm)
     return esm

@@ -14,6 +14,10 @@ destination, key for key as AWS documents them.
   DDBStreamBatchInfo, which describe the batch (shard, first and last sequence numbers,
   arrival times, size, stream) but do not contain it; an S3 destination also gets the batch
   itself, under `payload`.
+- With a tumbling window (services-kinesis-windows.html, services-ddb-windows.html) the event
+  also has window{start, end}, state, shardId, eventSourceARN, isFinalInvokeForWindow and
+  isWindowTerminatedEarly, and the function must answer with a `state` object
+  (TimeWindowEventResponse: {"state": {...}, "batchItemFailures": [...]}).
 """
 
 import json
@@ -73,6 +77,41 @@ def sequence_number(record: dict) -> str:
     if "kinesis" in record:
         return record["kinesis"]["sequenceNumber"]
     return record["dynamodb"]["SequenceNumber"]
+
+
+def record_key(record: dict) -> str:
+    """What Lambda keeps in order with ParallelizationFactor above 1: a Kinesis record's
+    partition key, a DynamoDB stream record's item key."""
+    if "kinesis" in record:
+        return record["kinesis"]["partitionKey"]
+    return json.dumps(record["dynamodb"]["Keys"], sort_keys=True)
+
+
+def window_event(records: list[dict], *, start: float, end: float, state: dict,
+                 shard_id: str, stream_arn: str, final: bool, terminated_early: bool) -> dict:
+    """The event of a tumbling window's invocation (KinesisTimeWindowEvent,
+    DynamodbTimeWindowEvent): the records, the window, the state the function returned last in
+    it, and whether this is the window's final invocation."""
+    return {
+        "Records": records,
+        "window": {"start": _iso(start, millis=False), "end": _iso(end, millis=False)},
+        "state": state,
+        "shardId": shard_id,
+        "eventSourceARN": stream_arn,
+        "isFinalInvokeForWindow": final,
+        "isWindowTerminatedEarly": terminated_early,
+    }
+
+
+def window_state(payload: str | None) -> dict | None:
+    """The `state` a tumbling window's invocation answered, or None: an answer without a
+    state object counts as a failed invocation."""
+    try:
+        answer = json.loads(payload) if payload else None
+    except ValueError:
+        return None
+    state = answer.get("state") if isinstance(answer, dict) else None
+    return state if isinstance(state, dict) else None
 
 
 def first_failure(payload: str | None, sequence_numbers: list[str]) -> int | None:

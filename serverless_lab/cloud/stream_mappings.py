@@ -1,5 +1,5 @@
 """Kinesis and DynamoDB Streams event source mappings as the Lambda service runs them: one
-poller per shard of each enabled mapping.
+poller per shard (per lane of a shard, with ParallelizationFactor) of each enabled mapping.
 
 A shard's poller keeps a checkpoint (the last sequence number it is done with) and reads the
 records after it, in order: up to BatchSize records that pass the mapping's filters, within
@@ -20,16 +20,41 @@ identifier that is not in the batch a complete failure). A batch given up on goe
 invocation record (KinesisBatchInfo or DDBStreamBatchInfo, not the records themselves), to
 the OnFailure destination (SQS, SNS, or S3 with the batch itself), and the shard moves on.
 
-Not modelled: ParallelizationFactor (the lab runs one batch per shard at a time), tumbling
-windows (TumblingWindowInSeconds), enhanced fan-out consumers, the order of parent and child
-shards after a reshard, and records expiring with the stream's retention period. Retries
-wait 0.1 s, doubling up to 2 s: AWS does not document its backoff, and lab time is short.
+ParallelizationFactor (1-10) splits a shard into that many lanes, each a poller of its own
+with its own checkpoint, batches and retries: up to that many batches of one shard are in
+flight at once, each its own invocation (so its own execution environment). A record's lane
+is the MD5 hash of its key modulo the factor (AWS does not document how it spreads keys), the
+key being the Kinesis partition key or the DynamoDB item key, so records with the same key
+always share a lane: never in two concurrent batches, always delivered in order ("in-order
+processing at the partition-key level"). A failing batch holds up only its lane; the shard's
+checkpoint (where a disabled mapping resumes) is the lowest of its lanes'. Changing the factor
+restarts the lanes from that checkpoint once the old ones have stopped.
 
-Each poller has its own thread and sleeps on an event set when its stream gets a record, so
-an idle mapping costs nothing and a shard that keeps failing holds up nothing else.
+TumblingWindowInSeconds (0-900) groups records into windows aligned to multiples of the
+window since the epoch, by arrival time, and no batch spans two windows. Each invocation gets
+`window` {start, end}, the `state` the function returned last in that window (`{}` at first),
+`shardId`, `eventSourceARN`, `isFinalInvokeForWindow` and `isWindowTerminatedEarly`; an
+answer without a `state` object is a failed invocation (retried as any other). When the
+window is over, Lambda invokes once more with no records, `isFinalInvokeForWindow: true` and
+the aggregate state, retried until it succeeds, then drops the state. A state over 1 MB ends
+the window early: that final invocation has `isWindowTerminatedEarly: true` and the window
+goes on with a fresh state. Window time runs on the sandbox's lab clock (clock.py): a record's
+arrival is shifted by the clock's offset when its lane first reads it (moments after the
+write), and `lab clock --advance` closes an open window at once. With a factor above 1 each
+lane keeps its own windows and state (AWS documents the state per shard). A sandbox whose
+windows only wait for their end is quiet, as Firehose's buffers are.
+
+Not modelled: enhanced fan-out consumers, the order of parent and child shards after a
+reshard, and records expiring with the stream's retention period. Retries wait 0.1 s,
+doubling up to 2 s: AWS does not document its backoff, and lab time is short.
+
+Each poller has its own thread and sleeps on an event set when its stream gets a record (or
+its sandbox's clock is advanced), so an idle mapping costs nothing and a lane that keeps
+failing holds up nothing else.
 """
 
 import base64
+import hashlib
 import json
 import logging
 import threading
@@ -45,6 +70,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.kinesis.models import kinesis_backends
 
 from . import event_filters, trace
+from .invoke_api import mapping_function
 from .runtime.lambda_runtime import Throttled
 from .sqs_mappings import PAYLOAD_LIMIT_BYTES, _enabled, _existing
 from .stream_events import (
@@ -55,8 +81,11 @@ from .stream_events import (
     first_failure,
     kinesis_record,
     on_failure_record,
+    record_key,
     s3_failure_key,
     sequence_number,
+    window_event,
+    window_state,
     with_payload,
 )
 
@@ -68,10 +97,23 @@ THROTTLE_BACKOFF_SECONDS = 1.0
 RETRY_FIRST_DELAY_SECONDS = 0.1
 RETRY_MAX_DELAY_SECONDS = 2.0
 RECORD_OVERHEAD_BYTES = 256
+MAX_WINDOW_STATE_BYTES = 1024 * 1024  # "Your state can be a maximum of 1 MB per shard"
 
 
 def is_stream_mapping(esm) -> bool:
     return esm.event_source_arn.split(":")[2] in ("kinesis", "dynamodb")
+
+
+def parallelization(esm) -> int:
+    """The mapping's ParallelizationFactor: how many lanes each shard has (default 1)."""
+    return min(10, max(1, _int(esm.parallelization_factor, 1)))
+
+
+def lane_of(key: str, lanes: int) -> int:
+    """The lane a record key belongs to: the same key always the same lane."""
+    if lanes == 1:
+        return 0
+    return int.from_bytes(hashlib.md5(key.encode()).digest()[:8], "big") % lanes
 
 
 @dataclass
@@ -204,12 +246,25 @@ def _matches(record: dict, patterns: list[dict]) -> bool:
 
 # -- a shard's poller ---------------------------------------------------------------------
 @dataclass
+class Window:
+    """A lane's open tumbling window: its bounds on the lab clock and the state so far."""
+
+    start: float
+    end: float
+    state: dict = field(default_factory=dict)
+    invoked: bool = False  # an invocation with records succeeded in it: it gets a final one
+    terminated_early: bool = False  # the state grew past 1 MB
+
+
+@dataclass
 class Part:
     """Records of a batch still to be delivered, with how often they were tried."""
 
     records: list[Record]
     retries: int = 0
     invocations: int = 0
+    window: Window | None = None  # the tumbling window the records belong to
+    final: bool = False  # the window's final invocation (no records)
 
 
 @dataclass(eq=False)
@@ -220,27 +275,55 @@ class ShardPoller:
     uuid: str
     source_arn: str
     shard_id: str
+    lane: int = 0
+    lanes: int = 1  # the ParallelizationFactor it was started with
+    after: list = field(default_factory=list)  # pollers to wait for (the factor changed)
     wake: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
     stopped: bool = False
     holding: bool = False  # has read records it has not finished with
+    window: Window | None = None
+    arrivals: dict = field(default_factory=dict)  # sequence number -> arrival on the lab clock
 
     @property
     def source(self):
         return SOURCES[self.source_arn.split(":")[2]]
 
     @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.uuid, self.shard_id, self.lane)
+
+    @property
     def checkpoint(self) -> int:
-        return self.mappings.checkpoints.get((self.uuid, self.shard_id), 0)
+        """The last sequence number of this lane's records it is done with (records of other
+        lanes before it may still be in flight)."""
+        floor = self.mappings.checkpoints.get((self.uuid, self.shard_id), 0)
+        if self.lanes == 1:
+            return floor
+        return max(floor, self.mappings.lane_checkpoints.get(self._lane(self.lane), floor))
 
     @checkpoint.setter
     def checkpoint(self, seq: int) -> None:
         key = (self.uuid, self.shard_id)
-        if key in self.mappings.checkpoints:  # not once the mapping is deleted
-            self.mappings.checkpoints[key] = max(seq, self.mappings.checkpoints[key])
+        checkpoints = self.mappings.checkpoints
+        if key not in checkpoints:  # not once the mapping is deleted
+            return
+        if self.lanes > 1:
+            lanes = self.mappings.lane_checkpoints
+            lanes[self._lane(self.lane)] = seq = max(seq, self.checkpoint)
+            # The shard is done up to where its slowest lane is.
+            seq = min(lanes.get(self._lane(n), checkpoints[key]) for n in range(self.lanes))
+        checkpoints[key] = max(seq, checkpoints[key])
+        for number in [n for n in self.arrivals if n <= self.checkpoint]:
+            del self.arrivals[number]
+
+    def _lane(self, lane: int) -> tuple[str, str, int, int]:
+        return (self.uuid, self.shard_id, self.lanes, lane)
 
     def start(self) -> None:
         threading.Thread(target=self._run, daemon=True,
-                         name=f"stream-poller-{self.uuid[:8]}-{self.shard_id[-6:]}").start()
+                         name=f"stream-poller-{self.uuid[:8]}-{self.shard_id[-6:]}-{self.lane}"
+                         ).start()
 
     def stop(self) -> None:
         self.stopped = True
@@ -257,12 +340,15 @@ class ShardPoller:
         return esm, shard.get(self.shard_id)
 
     def busy(self) -> bool:
-        if self.holding:
+        if self.holding or self._window_over():
             return True
         esm, shard = self.live()
         return bool(esm and shard is not None and self.source.last(shard) > self.checkpoint)
 
     def _run(self) -> None:
+        for earlier in self.after:  # the lanes of the previous factor, stopping
+            earlier.done.wait()
+        self.after = []
         while not self.stopped:
             try:
                 esm, shard = self.live()
@@ -280,23 +366,82 @@ class ShardPoller:
                 time.sleep(ERROR_BACKOFF_SECONDS)
             finally:
                 self.holding = False
-        self.mappings.forget(self)
+        try:
+            self.mappings.forget(self)
+        finally:
+            self.done.set()
+
+    # -- tumbling windows -------------------------------------------------------------------
+    def _window_start(self, esm, record: Record) -> float | None:
+        """The start of the window the record belongs to, on the lab clock (None: no
+        windows). Its arrival is fixed the first time the lane reads it."""
+        seconds = _int(esm.tumbling_window, 0)
+        if seconds <= 0:
+            return None
+        arrival = self.arrivals.get(record.seq)
+        if arrival is None:
+            arrival = self.arrivals[record.seq] = (
+                record.arrival + self.mappings.offset(self.account_id))
+        return arrival // seconds * seconds
+
+    def _window_over(self) -> bool:
+        window = self.window
+        return bool(window and (window.terminated_early
+                                or self.mappings.now(self.account_id) >= window.end))
+
+    def _window_for(self, esm, records: list[Record]) -> Window | None:
+        start = self._window_start(esm, records[0])
+        if start is None:
+            return None
+        if self.window is None or self.window.start != start:
+            self.window = Window(start, start + _int(esm.tumbling_window, 0))
+        return self.window
+
+    def _close_window(self, esm) -> None:
+        """The window is over: its final invocation, with the aggregate state and no
+        records, retried until it succeeds (AWS: processing is suspended until then)."""
+        window = self.window
+        if window.invoked:
+            final = Part([], window=window, final=True)
+            while not self.stopped:
+                if self.live()[0] is not esm:
+                    return  # disabled or deleted: the state goes with the poller
+                failed, _ = self._invoke(esm, final)
+                if failed is None:
+                    break
+                if failed != "throttled":
+                    final.retries += 1
+                    self._record_retry(esm, final, bisected=False)
+                self.wake.wait(THROTTLE_BACKOFF_SECONDS if failed == "throttled" else min(
+                    RETRY_MAX_DELAY_SECONDS,
+                    RETRY_FIRST_DELAY_SECONDS * 2 ** (final.retries - 1)))
+            else:
+                return
+        # Terminated early, the same window goes on with a fresh state.
+        self.window = (Window(window.start, window.end) if window.terminated_early
+                       and self.mappings.now(self.account_id) < window.end else None)
 
     def _read(self, esm, shard):
         """(records for the next batch, the last sequence number read, the filtered-out
-        records, whether the batch is full: BatchSize records or 6 MB)."""
+        records, whether the batch is full: BatchSize records, 6 MB, or the end of its
+        tumbling window). Records of other lanes are passed over."""
         fn = lambda_backends[self.account_id][self.region].get_function(esm.function_arn)
         patterns = event_filters.patterns_parse(esm.filter_criteria)
         batch, filtered, size, read_to = [], [], 0, self.checkpoint
         for record in self.source.after(shard, self.checkpoint, esm=esm, role=fn.role,
                                         shard_id=self.shard_id):
+            if lane_of(record_key(record.event), self.lanes) != self.lane:
+                read_to = record.seq
+                continue
             if not _matches(record.event, patterns):
                 filtered.append(record)
                 read_to = record.seq
                 continue
             record_size = len(json.dumps(record.event)) + RECORD_OVERHEAD_BYTES
             if batch and (len(batch) >= esm.batch_size
-                          or size + record_size > PAYLOAD_LIMIT_BYTES):
+                          or size + record_size > PAYLOAD_LIMIT_BYTES
+                          or self._window_start(esm, record) != self._window_start(esm,
+                                                                                  batch[0])):
                 return batch, read_to, filtered, True
             batch.append(record)
             size += record_size
@@ -310,19 +455,31 @@ class ShardPoller:
         while not self.stopped:
             self.wake.clear()  # before reading, so a record written meanwhile wakes the wait
             batch, read_to, filtered, full = self._read(esm, shard)
-            if filtered and not batch:
+            if not batch and read_to > self.checkpoint:  # filtered out, or other lanes'
                 self.checkpoint = read_to
-                self._record_filtered(esm, filtered)
+                if filtered:
+                    self._record_filtered(esm, filtered)
+                continue
+            if self.window is not None and (
+                    self.window.terminated_early
+                    or (batch and self._window_start(esm, batch[0]) != self.window.start)
+                    or (not batch and self._window_over())):
+                self._close_window(esm)  # before any record of a later window
+                if self.live()[0] is not esm:
+                    return None
                 continue
             now = time.monotonic()
             if batch:
                 self.holding = True
                 closes = now + window if closes is None else closes
-                if full or now >= closes:
+                if full or now >= closes or self._window_over():
                     if filtered:
                         self._record_filtered(esm, filtered)
                     return batch, read_to
-            self.wake.wait(IDLE_RECHECK_SECONDS if closes is None else max(0.0, closes - now))
+            wait = IDLE_RECHECK_SECONDS if closes is None else max(0.0, closes - now)
+            if self.window is not None:  # wake when the window is over
+                wait = min(wait, max(0.0, self.window.end - self.mappings.now(self.account_id)))
+            self.wake.wait(wait)
             if self.live()[0] is not esm:
                 return None
         return None
@@ -337,7 +494,7 @@ class ShardPoller:
     def _process(self, esm, batch: list[Record], read_to: int) -> None:
         """Deliver a batch until every record of it succeeded or was given up on; the shard
         reads nothing new meanwhile."""
-        parts = deque([Part(batch)])
+        parts = deque([Part(batch, window=self._window_for(esm, batch))])
         last = None  # the latest invocation, for an on-failure record
         while parts and not self.stopped:
             if self.live()[0] is not esm:
@@ -369,8 +526,8 @@ class ShardPoller:
             elif esm.bisect_on_error and len(part.records) > 1:
                 half = len(part.records) // 2
                 parts.popleft()
-                parts.extendleft([Part(part.records[half:], part.retries),
-                                  Part(part.records[:half], part.retries)])
+                parts.extendleft([Part(part.records[half:], part.retries, window=part.window),
+                                  Part(part.records[:half], part.retries, window=part.window)])
                 self._record_retry(esm, part, bisected=True)
                 continue
             part.retries += 1
@@ -389,29 +546,48 @@ class ShardPoller:
         """Invoke with the part's records: (index of the first failed record or None for
         success, or "throttled"; the invocation)."""
         functions = lambda_backends[self.account_id][self.region]
-        fn = functions.get_function(esm.function_arn)
-        event = {"Records": [r.event for r in part.records]}
+        fn, through = mapping_function(functions, esm)  # an alias's current version
+        event = self._event(esm, part)
         part.invocations += 1
         delivery = self.mappings.recorder.record(
             self.account_id, trace.DELIVERY, source=_source_name(esm), target=fn.function_name,
             mode="poll", batch_size=len(part.records), event=event, shard=self.shard_id,
-            mapping=esm.uuid, attempt=part.retries + 1)
+            mapping=esm.uuid, attempt=part.retries + 1,
+            **({"lane": self.lane} if self.lanes > 1 else {}),
+            **({"window": event["window"], "final": part.final} if part.window else {}))
         try:
-            invocation = self.mappings.invoke(fn, json.dumps(event))
+            invocation = self.mappings.invoke(fn, json.dumps(event), qualified_arn=through)
         except Throttled as e:
             delivery.update(outcome="throttled", error=type(e).__name__)
             return "throttled", None
         numbers = [sequence_number(r.event) for r in part.records]
+        state = window_state(invocation.payload) if part.window else None
         if invocation.error is not None:
             failed_from = 0
-        elif REPORT_BATCH_ITEM_FAILURES in (esm.function_response_types or []):
+        elif part.window and state is None:
+            failed_from = 0  # a tumbling window's answer must carry its state
+        elif REPORT_BATCH_ITEM_FAILURES in (esm.function_response_types or []) and numbers:
             failed_from = first_failure(invocation.payload, numbers)
         else:
             failed_from = None
+        if part.window and not part.final and failed_from != 0:
+            part.window.state, part.window.invoked = state, True
+            if len(json.dumps(state).encode()) > MAX_WINDOW_STATE_BYTES:
+                part.window.terminated_early = True
         delivery.update(
             outcome="success" if failed_from is None else "partial" if failed_from else "failure",
             failed=[] if failed_from is None else numbers[failed_from:])
         return failed_from, invocation
+
+    def _event(self, esm, part: Part) -> dict:
+        records = [r.event for r in part.records]
+        window = part.window
+        if window is None:
+            return {"Records": records}
+        return window_event(records, start=window.start, end=window.end, state=window.state,
+                            shard_id=self.shard_id, stream_arn=esm.event_source_arn,
+                            final=part.final,
+                            terminated_early=part.final and window.terminated_early)
 
     def _record_retry(self, esm, part: Part, *, bisected: bool) -> None:
         self.mappings.recorder.record(
@@ -482,50 +658,79 @@ class StreamMappings:
         self.sandbox = sandbox  # account id -> Sandbox with service credentials (for S3)
         self.recorder = recorder
         self.checkpoints: dict[tuple[str, str], int] = {}  # (mapping, shard) -> sequence no.
+        # (mapping, shard, factor, lane) -> sequence no., with ParallelizationFactor above 1
+        self.lane_checkpoints: dict[tuple[str, str, int, int], int] = {}
+        self.clock = None  # the lab clock (tumbling windows); real time until use_clock
         self._lock = threading.Lock()
-        self._pollers: dict[tuple[str, str], ShardPoller] = {}
+        self._pollers: dict[tuple[str, str, int], ShardPoller] = {}
         self._by_source: dict[str, set[ShardPoller]] = {}
         self._by_account: dict[str, set[ShardPoller]] = {}
         recorder.add_busy_check(self.busy)
+
+    def use_clock(self, clock) -> None:
+        """Run tumbling windows on the sandboxes' lab clock; an advance wakes the pollers."""
+        self.clock = clock
+        clock.move_listeners.append(self.clock_moved)
+
+    def now(self, account_id: str) -> float:
+        return self.clock.now(account_id) if self.clock else time.time()
+
+    def offset(self, account_id: str) -> float:
+        return self.clock.offset(account_id) if self.clock else 0.0
+
+    def clock_moved(self, account_id: str) -> None:
+        """The sandbox's clock was advanced: its pollers see whether a window is over."""
+        with self._lock:
+            pollers = list(self._by_account.get(account_id, ()))
+        for poller in pollers:
+            poller.wake.set()
 
     def mapping_changed(self, esm) -> None:
         """Created, updated, enabled or disabled: start or stop its shards' pollers."""
         if not is_stream_mapping(esm):
             return
         with self._lock:
-            for poller in [p for (u, _), p in self._pollers.items() if u == esm.uuid]:
-                if not _enabled(esm) or poller.source_arn != esm.event_source_arn:
+            stopped = []
+            for poller in [p for p in self._pollers.values() if p.uuid == esm.uuid]:
+                if (not _enabled(esm) or poller.source_arn != esm.event_source_arn
+                        or poller.lanes != parallelization(esm)):
                     self._drop(poller)
+                    stopped.append(poller)
                 else:
                     poller.wake.set()  # BatchSize, window or filters changed: re-read them
             if _enabled(esm):
-                self._start_shards(esm)
+                self._start_shards(esm, after=stopped)
 
-    def _start_shards(self, esm, *, found_later: bool = False) -> None:
+    def _start_shards(self, esm, *, found_later: bool = False, after=()) -> None:
         source = SOURCES[esm.event_source_arn.split(":")[2]]
+        lanes = parallelization(esm)
         for shard_id, shard in source.shards(esm.account_id, esm.region,
                                              esm.event_source_arn).items():
-            key = (esm.uuid, shard_id)
-            if key in self._pollers:
-                continue
             # The starting position counts once, when the mapping is created; a disabled
             # mapping enabled again resumes from its checkpoint, and a shard that appears
             # later (a reshard) is read from its beginning.
             self.checkpoints.setdefault(
-                key, source.horizon(shard) if found_later else source.start(shard, esm))
-            poller = ShardPoller(self, esm.account_id, esm.region, esm.uuid,
-                                 esm.event_source_arn, shard_id)
-            self._pollers[key] = poller
-            self._by_source.setdefault(poller.source_arn, set()).add(poller)
-            self._by_account.setdefault(poller.account_id, set()).add(poller)
-            poller.start()
+                (esm.uuid, shard_id),
+                source.horizon(shard) if found_later else source.start(shard, esm))
+            for lane in range(lanes):
+                if (esm.uuid, shard_id, lane) in self._pollers:
+                    continue
+                poller = ShardPoller(self, esm.account_id, esm.region, esm.uuid,
+                                     esm.event_source_arn, shard_id, lane=lane, lanes=lanes,
+                                     after=[p for p in after if p.shard_id == shard_id])
+                self._pollers[poller.key] = poller
+                self._by_source.setdefault(poller.source_arn, set()).add(poller)
+                self._by_account.setdefault(poller.account_id, set()).add(poller)
+                poller.start()
 
     def mapping_deleted(self, uuid: str) -> None:
         with self._lock:
-            for poller in [p for (u, _), p in self._pollers.items() if u == uuid]:
+            for poller in [p for p in self._pollers.values() if p.uuid == uuid]:
                 self._drop(poller)
             for key in [k for k in self.checkpoints if k[0] == uuid]:
                 del self.checkpoints[key]
+            for key in [k for k in self.lane_checkpoints if k[0] == uuid]:
+                del self.lane_checkpoints[key]
 
     def records_added(self, source_arn: str) -> None:
         """A stream got records: wake its pollers (and start any for a new shard)."""
@@ -561,7 +766,7 @@ class StreamMappings:
     def forget(self, poller: ShardPoller) -> None:
         """A poller that saw its mapping gone or disabled has stopped."""
         with self._lock:
-            if self._pollers.get((poller.uuid, poller.shard_id)) is not poller:
+            if self._pollers.get(poller.key) is not poller:
                 return
             self._drop(poller)
         esm, _ = poller.live()
@@ -570,11 +775,13 @@ class StreamMappings:
 
     def _drop(self, poller: ShardPoller) -> None:
         poller.stop()
-        self._pollers.pop((poller.uuid, poller.shard_id), None)
+        self._pollers.pop(poller.key, None)
         self._by_source.get(poller.source_arn, set()).discard(poller)
         self._by_account.get(poller.account_id, set()).discard(poller)
 
     def stop(self) -> None:
+        if self.clock and self.clock_moved in self.clock.move_listeners:
+            self.clock.move_listeners.remove(self.clock_moved)
         with self._lock:
             for poller in list(self._pollers.values()):
                 self._drop(poller)

@@ -5,9 +5,11 @@ moto delivers stream records itself, synchronously inside the producer's write: 
 `Stream.put_record` walks `stream.lambda_event_source_mappings` and invokes once per record;
 DynamoDB's `StreamShard.add` walks `table.lambda_event_source_mappings`, invokes with every
 record it holds and then empties the shard (so sequence numbers start again). The lab wraps:
-- `LambdaBackend.create_event_source_mapping` (the Lambda API and CloudFormation): take a new
-  stream mapping off moto's stream or table, so writes have nobody to deliver to, and start
-  its pollers; `update_...` and `delete_...`: start or stop them;
+- `LambdaBackend.create_event_source_mapping` (the Lambda API and CloudFormation): refuse a
+  ParallelizationFactor outside 1-10 or a TumblingWindowInSeconds outside 0-900 as Lambda
+  does (moto takes any), take a new stream mapping off moto's stream or table, so writes have
+  nobody to deliver to, and start its pollers; `update_...` (range checked too) and
+  `delete_...`: start or stop them;
 - `KinesisBackend.put_record` and `put_records`: wake the stream's pollers once the whole
   request is written, so one PutRecords call lands in one batch;
 - `StreamShard.add`: skip a write that changes nothing (DynamoDB writes no stream record for
@@ -19,6 +21,7 @@ These are moto internals: tests/cloud/test_stream_mappings.py fails loudly if th
 import functools
 import inspect
 
+from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend
 from moto.dynamodb.models.table import StreamShard
 from moto.kinesis.models import KinesisBackend
@@ -38,6 +41,9 @@ EXPECTED_SIGNATURES = {
     "stream_add": "(self, old: moto.dynamodb.models.dynamo_type.Item | None, "
                   "new: moto.dynamodb.models.dynamo_type.Item | None) -> None",
 }
+RANGES = {"ParallelizationFactor": (1, 10), "TumblingWindowInSeconds": (0, 900)}
+OUT_OF_RANGE = ("1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+                "constraint: Member must have value {bound}")
 _installed: list[StreamMappings] = []  # the latest lab cloud's pollers get moto's mappings
 
 
@@ -82,6 +88,34 @@ def _after_update(self: LambdaBackend, esm, uuid, spec) -> None:
 def _after_delete(self: LambdaBackend, esm, uuid) -> None:
     if mappings := _latest():
         mappings.mapping_deleted(uuid)
+
+
+def _check_ranges(spec: dict) -> None:
+    """Lambda's own check of the stream settings moto stores without looking."""
+    for name, (low, high) in RANGES.items():
+        if spec.get(name) is None:
+            continue
+        value = int(spec[name])
+        if value < low or value > high:
+            bound = (f"greater than or equal to {low}" if value < low
+                     else f"less than or equal to {high}")
+            raise LambdaClientError("ValidationException", OUT_OF_RANGE.format(
+                value=value, field=name[0].lower() + name[1:], bound=bound))
+
+
+def _checked(current, position: int):
+    """`current` after a range check of its spec (argument `position`); never wrapped
+    twice."""
+    if getattr(current, "_lab_stream_ranges", False):
+        return current
+
+    @functools.wraps(current)
+    def wrapper(self, *args, **kwargs):
+        _check_ranges(args[position] if len(args) > position else kwargs.get("spec") or {})
+        return current(self, *args, **kwargs)
+
+    wrapper._lab_stream_ranges = True
+    return wrapper
 
 
 def _wrapped(current, after):
@@ -129,10 +163,10 @@ def install(mappings: StreamMappings) -> None:
     """Route moto's Kinesis and DynamoDB Streams mappings to these pollers (moto's backends
     are per process: the latest lab cloud installed gets them, until it is uninstalled)."""
     _installed.append(mappings)
-    LambdaBackend.create_event_source_mapping = _wrapped(
-        LambdaBackend.create_event_source_mapping, _after_create)
-    LambdaBackend.update_event_source_mapping = _wrapped(
-        LambdaBackend.update_event_source_mapping, _after_update)
+    LambdaBackend.create_event_source_mapping = _checked(_wrapped(
+        LambdaBackend.create_event_source_mapping, _after_create), 0)
+    LambdaBackend.update_event_source_mapping = _checked(_wrapped(
+        LambdaBackend.update_event_source_mapping, _after_update), 1)
     LambdaBackend.delete_event_source_mapping = _wrapped(
         LambdaBackend.delete_event_source_mapping, _after_delete)
     KinesisBackend.put_record = _put_record

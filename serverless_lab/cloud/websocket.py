@@ -37,6 +37,7 @@ from websockets.sync.server import serve
 from . import trace
 from .apigateway import INTEGRATION_FUNCTION
 from .httpapi import find_v2_api
+from .invoke_api import qualified_arn
 from .runtime.lambda_runtime import Throttled
 from .tls import tls_files_create
 
@@ -363,9 +364,9 @@ class WebSocketGateway:
         if integration is None or (integration.integration_type or "").upper() != "AWS_PROXY":
             return None
         found = INTEGRATION_FUNCTION.search(integration.integration_uri or "")
+        arn = found["arn"] if found else integration.integration_uri
         try:
-            fn = lambda_backends[connection.account_id][connection.region].get_function(
-                found["arn"] if found else integration.integration_uri)
+            fn = lambda_backends[connection.account_id][connection.region].get_function(arn)
         except Exception:  # noqa: BLE001 - a dangling integration fails as on AWS
             return None
         self.recorder.record(connection.account_id, trace.DELIVERY,
@@ -373,7 +374,7 @@ class WebSocketGateway:
                              target=fn.function_name, mode="sync", route=route.route_key,
                              connection_id=connection.connection_id, event=event)
         try:
-            return self.invoke(fn, json.dumps(event))
+            return self.invoke(fn, json.dumps(event), qualified_arn=qualified_arn(fn, arn))
         except Throttled:
             return None
 

@@ -17,6 +17,7 @@ from serverless_lab.cloud import event_input, schedule_expressions
 from serverless_lab.cloud.clock import ClockError, duration_seconds
 from serverless_lab.cloud.event_patterns import PatternError, pattern_check, pattern_matches
 from serverless_lab.cloud.schedule_expressions import InvalidExpression, occurrences, parse
+from tests.conftest import wait_until
 
 EVENT = {"version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602",
          "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
@@ -228,6 +229,14 @@ def test_input_and_input_path():
 
 # -- in the lab cloud --------------------------------------------------------------------------
 
+def events_may(arn: str, action: str, account: str) -> dict:
+    """A resource policy that lets the account's EventBridge rules call `action` on `arn`."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": action,
+        "Resource": arn, "Condition": {"ArnLike": {
+            "aws:SourceArn": f"arn:aws:events:us-east-1:{account}:rule/*"}}}]}
+
+
 @pytest.fixture
 def bridge(deploy, sandbox, lab, learner):
     deployment = deploy("eventbridge")
@@ -266,6 +275,31 @@ def bridge(deploy, sandbox, lab, learner):
             return [e for e in cls.settle() if e["type"] == "delivery"
                     and e["source"] in ("aws:events", "aws:scheduler")
                     and all(e.get(k) == v for k, v in where.items())]
+
+        @classmethod
+        def trace_deliveries(cls) -> list[dict]:
+            """EventBridge's deliveries so far, without waiting for the sandbox to quiet."""
+            return [e for e in lab.trace(learner, since=cls.mark)["events"]
+                    if e["type"] == "delivery" and e["source"] == "aws:events"]
+
+        @staticmethod
+        def queue(name: str, *, events_may_send: bool = True) -> tuple[str, str]:
+            """A queue (URL, ARN) whose policy lets the account's rules send to it, or not."""
+            url = Bridge.sqs.create_queue(QueueName=name)["QueueUrl"]
+            arn = f"arn:aws:sqs:us-east-1:{account}:{name}"
+            if events_may_send:
+                Bridge.sqs.set_queue_attributes(QueueUrl=url, Attributes={
+                    "Policy": json.dumps(events_may(arn, "sqs:SendMessage", account))})
+            return url, arn
+
+        @staticmethod
+        def dead_letters(url: str) -> list[dict]:
+            messages = Bridge.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                  MessageAttributeNames=["All"])
+            return [{"body": json.loads(m["Body"]),
+                     "attributes": {k: v["StringValue"]
+                                    for k, v in m.get("MessageAttributes", {}).items()}}
+                    for m in messages.get("Messages", [])]
 
         @classmethod
         def messages(cls) -> list[str]:
@@ -343,6 +377,8 @@ def test_sqs_target_with_input_transformer_and_custom_bus(bridge):
 def test_sns_and_step_functions_targets(bridge, sandbox):
     sns = sandbox.client("sns")
     topic = sns.create_topic(Name="alerts")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(
+        events_may(topic, "sns:Publish", sandbox.account_id)))  # the console adds this for you
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=bridge.queue_arn,
                   Attributes={"RawMessageDelivery": "true"})
     machine = sandbox.client("stepfunctions").create_state_machine(
@@ -552,3 +588,224 @@ def test_archive_keeps_matching_events_and_a_replay_redelivers_them(bridge, sand
     bridge.settle()
     replayed = [e for e in bridge.received() if e.get("replay-name") == "again"]
     assert [e["detail"] for e in replayed] == [{"n": 1}]
+
+
+# -- delivery failures: retries, dead-letter queues, permissions (event_delivery.py) ----------
+
+class ThrottlingException(Exception):
+    """What a throttled target API raises (HTTP 429): EventBridge retries it."""
+
+    code = 429
+    message = "Rate exceeded"
+
+
+@pytest.fixture
+def flaky(monkeypatch):
+    """`flaky(arn, failures)`: the next `failures` deliveries to arn are throttled (None: all)."""
+    from serverless_lab.cloud import eventbridge
+
+    def make(arn: str, failures: int | None = None) -> list[int]:
+        service = arn.split(":")[2]
+        original, calls = eventbridge.SENDERS[service], []
+
+        def sender(plane, account_id, region, target_arn, *rest):
+            if target_arn == arn:
+                calls.append(1)
+                if failures is None or len(calls) <= failures:
+                    raise ThrottlingException()
+            return original(plane, account_id, region, target_arn, *rest)
+
+        monkeypatch.setitem(eventbridge.SENDERS, service, sender)
+        return calls
+
+    return make
+
+
+def _put_shop_event(bridge, detail='{"order": 7}') -> str:
+    answer = bridge.events.put_events(Entries=[{"Source": "shop", "DetailType": "Sold",
+                                                "Detail": detail}])
+    assert answer["FailedEntryCount"] == 0
+    return answer["Entries"][0]["EventId"]
+
+
+def test_lambda_target_without_permission_goes_to_the_dlq_without_retries(bridge, sandbox):
+    lam = sandbox.client("lambda")
+    [statement] = json.loads(lam.get_policy(FunctionName=bridge.function_arn)["Policy"])[
+        "Statement"]
+    lam.remove_permission(FunctionName=bridge.function_arn, StatementId=statement["Sid"])
+    dlq_url, dlq_arn = bridge.queue("rule-dlq")
+    rule_arn = bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')[
+        "RuleArn"]
+    bridge.events.put_targets(Rule="sold", Targets=[{
+        "Id": "fn", "Arn": bridge.function_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    event_id = _put_shop_event(bridge)
+    attempt, dead = bridge.deliveries(rule="sold")
+    assert bridge.received() == []  # the function never ran
+    assert (attempt["mode"], attempt["error_code"], attempt["retryable"]) == (
+        "async", "NO_PERMISSIONS", False)
+    assert "retry_after_s" not in attempt
+    assert "lambda:InvokeFunction" in attempt["error"]
+    assert (dead["mode"], dead["dead_letter_arn"], dead["dead_letter_error"]) == (
+        "dead-letter", dlq_arn, None)
+    [message] = bridge.dead_letters(dlq_url)
+    assert message["body"]["id"] == event_id and message["body"]["detail"] == {"order": 7}
+    assert message["attributes"] == {
+        "RULE_ARN": rule_arn, "TARGET_ARN": bridge.function_arn, "ERROR_CODE": "NO_PERMISSIONS",
+        "ERROR_MESSAGE": attempt["error"].removeprefix("NO_PERMISSIONS: "),
+        "RETRY_ATTEMPTS": "0"}
+
+
+def test_a_permission_for_another_rule_does_not_let_this_one_in(bridge, sandbox):
+    lam = sandbox.client("lambda")
+    [statement] = json.loads(lam.get_policy(FunctionName=bridge.function_arn)["Policy"])[
+        "Statement"]
+    lam.remove_permission(FunctionName=bridge.function_arn, StatementId=statement["Sid"])
+    lam.add_permission(FunctionName=bridge.function_arn, StatementId="only-nightly",
+                       Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
+                       SourceArn=f"arn:aws:events:us-east-1:{sandbox.account_id}:rule/nightly")
+    for name in ("nightly", "other"):
+        bridge.events.put_rule(Name=name, EventPattern='{"source": ["shop"]}')
+        bridge.events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": bridge.function_arn}])
+    _put_shop_event(bridge)
+    outcomes = {d["rule"]: (d["mode"], d.get("error_code")) for d in bridge.deliveries()}
+    assert outcomes == {"nightly": ("async", None), "other": ("dropped", "NO_PERMISSIONS")}
+    assert [e["detail"] for e in bridge.received()] == [{"order": 7}]
+
+
+def test_a_target_deleted_after_the_rule_was_made_goes_to_the_dlq(bridge):
+    doomed_url, doomed_arn = bridge.queue("doomed")
+    dlq_url, dlq_arn = bridge.queue("doomed-dlq")
+    bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')
+    bridge.events.put_targets(Rule="sold", Targets=[{
+        "Id": "q", "Arn": doomed_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    bridge.sqs.delete_queue(QueueUrl=doomed_url)
+    _put_shop_event(bridge)
+    attempt, dead = bridge.deliveries(rule="sold")
+    assert (attempt["error_code"], dead["mode"]) == ("NO_RESOURCE", "dead-letter")
+    [message] = bridge.dead_letters(dlq_url)
+    assert message["attributes"]["ERROR_CODE"] == "NO_RESOURCE"
+    assert message["attributes"]["TARGET_ARN"] == doomed_arn
+    assert message["attributes"]["RETRY_ATTEMPTS"] == "0"
+    assert "EXHAUSTED_RETRY_CONDITION" not in message["attributes"]
+
+
+def test_a_throttled_delivery_is_retried_and_recovers(bridge, flaky):
+    dlq_url, dlq_arn = bridge.queue("unused-dlq")
+    calls = flaky(bridge.queue_arn, failures=2)
+    bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')
+    bridge.events.put_targets(Rule="sold", Targets=[{
+        "Id": "q", "Arn": bridge.queue_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    _put_shop_event(bridge)
+    first, second, third = bridge.deliveries(rule="sold")
+    assert len(calls) == 3
+    assert [(d["mode"], d.get("attempt"), d.get("error_code")) for d in (first, second, third)] \
+        == [("async", None, "THROTTLING"), ("retry", 2, "THROTTLING"), ("retry", 3, None)]
+    assert first["retryable"] and first["error"] == "THROTTLING: Rate exceeded"
+    assert 0 < first["retry_after_s"] <= 1 and 0 < second["retry_after_s"] <= 2  # backoff
+    assert first["lab_retry_after_s"] < first["retry_after_s"]  # on lab time
+    assert third["error"] is None and third["message_id"]
+    assert [json.loads(b)["detail"] for b in bridge.messages()] == [{"order": 7}]
+    assert bridge.dead_letters(dlq_url) == []
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_retries_run_out_at_maximum_retry_attempts(bridge, flaky, retries):
+    dlq_url, dlq_arn = bridge.queue("throttled-dlq")
+    calls = flaky(bridge.queue_arn)
+    rule_arn = bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')[
+        "RuleArn"]
+    bridge.events.put_targets(Rule="sold", Targets=[{
+        "Id": "q", "Arn": bridge.queue_arn, "DeadLetterConfig": {"Arn": dlq_arn},
+        "RetryPolicy": {"MaximumRetryAttempts": retries, "MaximumEventAgeInSeconds": 60}}])
+    event_id = _put_shop_event(bridge)
+    *attempts, dead = bridge.deliveries(rule="sold")
+    assert len(calls) == len(attempts) == retries + 1
+    assert [d["mode"] for d in attempts] == ["async"] + ["retry"] * retries
+    assert all(d["error_code"] == "THROTTLING" for d in attempts)
+    assert "retry_after_s" not in attempts[-1]  # no retry after the last one
+    assert (dead["mode"], dead["exhausted_retry_condition"], dead["retry_attempts"]) == (
+        "dead-letter", "MaximumRetryAttempts", retries)
+    [message] = bridge.dead_letters(dlq_url)
+    assert message["body"]["id"] == event_id
+    assert message["attributes"] == {
+        "RULE_ARN": rule_arn, "TARGET_ARN": bridge.queue_arn, "ERROR_CODE": "THROTTLING",
+        "ERROR_MESSAGE": "Rate exceeded", "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+        "RETRY_ATTEMPTS": str(retries)}
+    assert bridge.messages() == []
+
+
+def test_advancing_the_clock_ages_a_retrying_event_past_its_maximum_age(bridge, flaky, lab,
+                                                                       learner):
+    dlq_url, dlq_arn = bridge.queue("aged-dlq")
+    flaky(bridge.queue_arn)
+    bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')
+    bridge.events.put_targets(Rule="sold", Targets=[{  # AWS's default RetryPolicy: a day
+        "Id": "q", "Arn": bridge.queue_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    _put_shop_event(bridge)
+    wait_until(lambda: any(d["mode"] == "retry" for d in bridge.trace_deliveries()))
+    assert lab.trace(learner, since=2**62)["quiet"] is False  # still retrying
+    lab.clock(learner, advance="25h")
+    dead = bridge.deliveries(rule="sold")[-1]
+    assert (dead["mode"], dead["exhausted_retry_condition"]) == (
+        "dead-letter", "MaximumEventAgeInSeconds")
+    [message] = bridge.dead_letters(dlq_url)
+    assert message["attributes"]["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
+    assert int(message["attributes"]["RETRY_ATTEMPTS"]) >= 1
+
+
+def test_without_a_dlq_a_failed_event_is_dropped_and_traced(bridge, sandbox):
+    sns = sandbox.client("sns")
+    topic = sns.create_topic(Name="no-policy")["TopicArn"]  # the default policy: owner only
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=bridge.queue_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    bridge.events.put_rule(Name="alerts", EventPattern='{"source": ["shop"]}')
+    bridge.events.put_targets(Rule="alerts", Targets=[{"Id": "topic", "Arn": topic}])
+    _put_shop_event(bridge)
+    attempt, dropped = bridge.deliveries(rule="alerts")
+    assert attempt["error_code"] == "NO_PERMISSIONS" and "sns:Publish" in attempt["error"]
+    assert (dropped["mode"], dropped["target"], dropped["target_arn"]) == (
+        "dropped", "no-policy", topic)
+    assert dropped["error"] == attempt["error"] and dropped["retry_attempts"] == 0
+    assert dropped["event"]["detail"] == {"order": 7}
+    assert bridge.messages() == []  # nothing reached the topic's subscriber
+
+
+def test_an_unusable_dlq_is_reported_in_the_trace(bridge):
+    dlq_url, dlq_arn = bridge.queue("closed-dlq", events_may_send=False)
+    bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')
+    bridge.events.put_targets(Rule="sold", Targets=[
+        {"Id": "gone", "Arn": bridge.queue_arn.replace(bridge.queue_arn.rsplit(":", 1)[-1],
+                                                       "missing"),
+         "DeadLetterConfig": {"Arn": dlq_arn}},
+        {"Id": "fifo", "Arn": bridge.queue_arn.replace(bridge.queue_arn.rsplit(":", 1)[-1],
+                                                       "missing-too"),
+         "DeadLetterConfig": {"Arn": dlq_arn.replace("closed-dlq", "dlq.fifo")}}])
+    _put_shop_event(bridge)
+    dead = {d["target"]: d for d in bridge.deliveries(rule="sold") if d["mode"] == "dead-letter"}
+    assert dead["closed-dlq"]["dead_letter_error"].startswith("NO_PERMISSIONS: ")
+    assert "sqs:SendMessage" in dead["closed-dlq"]["dead_letter_error"]
+    assert "FIFO" in dead["dlq.fifo"]["dead_letter_error"]
+    assert bridge.dead_letters(dlq_url) == []
+
+
+def test_a_schedule_whose_target_is_gone_goes_to_its_dlq(bridge, sandbox, lab, learner):
+    dlq_url, dlq_arn = bridge.queue("schedule-dlq", events_may_send=False)  # role-based
+    missing = bridge.queue_arn.replace(bridge.queue_arn.rsplit(":", 1)[-1], "not-there")
+    schedule_arn = sandbox.client("scheduler").create_schedule(
+        Name="hourly", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": missing, "RoleArn": f"arn:aws:iam::{sandbox.account_id}:role/s",
+                "Input": '{"job": "report"}', "DeadLetterConfig": {"Arn": dlq_arn},
+                "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 600}},
+    )["ScheduleArn"]
+    [fired] = lab.clock(learner, advance="30m")["fired"]  # a rate schedule fires at once
+    attempt, dead = bridge.deliveries(source="aws:scheduler")
+    assert (attempt["error_code"], dead["mode"]) == ("NO_RESOURCE", "dead-letter")
+    [message] = bridge.dead_letters(dlq_url)
+    assert message["body"] == {"job": "report"}  # the schedule's input
+    attributes = message["attributes"]
+    assert {k: attributes[k] for k in ("ERROR_CODE", "RETRY_ATTEMPTS", "SCHEDULE_ARN",
+                                       "SCHEDULED_TIME", "TARGET_ARN", "IS_PAYLOAD_TRUNCATED")
+            } == {"ERROR_CODE": "NO_RESOURCE", "RETRY_ATTEMPTS": "0",
+                  "SCHEDULE_ARN": schedule_arn, "SCHEDULED_TIME": fired["time"],
+                  "TARGET_ARN": missing, "IS_PAYLOAD_TRUNCATED": "false"}
+    assert attributes["EXECUTION_ID"] and "RULE_ARN" not in attributes

@@ -1,6 +1,8 @@
 """Amazon Data Firehose: deploy, buffering on the lab clock, object keys, a Kinesis source."""
 
+import base64
 import gzip
+import json
 import re
 import time
 from datetime import UTC, datetime
@@ -8,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from botocore.exceptions import ClientError
 
-from serverless_lab.cloud import firehose, firehose_config
+from serverless_lab.cloud import firehose, firehose_config, firehose_transform
 from serverless_lab.cloud.client import LabCloudError
 from tests.conftest import wait_quiet
 
@@ -239,3 +241,238 @@ def test_a_buffer_flushes_in_real_time_too(lab, learner, sandbox):
     while not _objects(sandbox, bucket):
         assert time.monotonic() < deadline, "the buffer was never delivered"
         time.sleep(0.1)
+
+
+# -- data transformation with a Lambda processor -------------------------------------------------
+
+def _transformed_stream(sandbox, deployment, name, function_output, *, parameters=(),
+                        **destination):
+    """A direct PUT stream whose records deployment's `function_output` function transforms."""
+    sandbox.client("firehose").create_delivery_stream(
+        DeliveryStreamName=name, DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={
+            "BucketARN": f"arn:aws:s3:::{deployment['resources']['Archive']['physical_id']}",
+            "RoleARN": deployment["outputs"]["RoleArn"],
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [{
+                "Type": "Lambda", "Parameters": [
+                    {"ParameterName": "LambdaArn",
+                     "ParameterValue": deployment["outputs"][function_output]},
+                    *({"ParameterName": k, "ParameterValue": v} for k, v in parameters)]}]},
+            **destination})
+    return deployment["resources"]["Archive"]["physical_id"]
+
+
+def _failure_documents(sandbox, bucket, key):
+    body = sandbox.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert body.endswith(b"\n")
+    return [json.loads(line) for line in body.decode().splitlines()]
+
+
+def test_a_lambda_processor_transforms_drops_and_fails_records(deploy, lab, learner, sandbox):
+    deployment = deploy("firehose-transform")
+    transform_arn = deployment["outputs"]["TransformArn"]
+    bucket = _transformed_stream(sandbox, deployment, "clean", "TransformArn",
+                                 parameters=[("BufferIntervalInSeconds", "30")],
+                                 Prefix="clean/",
+                                 BufferingHints={"IntervalInSeconds": 60, "SizeInMBs": 1})
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    put_at = lab.clock(learner)["now"]
+    answer = sandbox.client("firehose").put_record_batch(DeliveryStreamName="clean", Records=[
+        {"Data": b"home"}, {"Data": b"bot crawl"}, {"Data": b"bad record"}, {"Data": b"docs"}])
+    assert answer["FailedPutCount"] == 0
+    wait_quiet(lab, learner, timeout=2)  # the processor's buffer waits for its 30 seconds
+    assert _deliveries(lab, learner, mark) == []
+
+    lab.clock(learner, advance="31s")
+    wait_quiet(lab, learner)
+    [hop] = _deliveries(lab, learner, mark)
+    function = transform_arn.split(":")[6]
+    assert (hop["target"], hop["mode"], hop["batch_size"], hop["attempt"]) == (
+        function, "sync", 4, 1)
+    assert hop["outcome"] == "success"
+    assert hop["results"] == {"Ok": 2, "Dropped": 1, "ProcessingFailed": 1}
+    event = hop["event"]
+    assert list(event) == ["invocationId", "deliveryStreamArn", "region", "records"]
+    assert event["deliveryStreamArn"] == \
+        f"arn:aws:firehose:us-east-1:{sandbox.account_id}:deliverystream/clean"
+    assert event["region"] == "us-east-1"
+    records = event["records"]
+    assert [base64.b64decode(r["data"]) for r in records] == [
+        b"home", b"bot crawl", b"bad record", b"docs"]
+    assert [r["recordId"] for r in records] == [r["RecordId"]
+                                                for r in answer["RequestResponses"]]
+    assert all(abs(r["approximateArrivalTimestamp"] / 1000 - put_at) < 5 for r in records)
+    assert all("kinesisRecordMetadata" not in r for r in records)
+    invocations = [e for e in lab.trace(learner, since=hop["seq"])["events"]
+                   if e["type"] == "invocation"]
+    assert [i["function_name"] for i in invocations] == [function]
+    assert "4 records from" in invocations[0]["logs"]
+    assert _objects(sandbox, bucket) == []  # transformed, waiting in the S3 buffer
+
+    lab.clock(learner, advance="60s")
+    wait_quiet(lab, learner)
+    [delivered] = _objects(sandbox, bucket, "clean/2")
+    body = sandbox.client("s3").get_object(Bucket=bucket, Key=delivered)["Body"].read()
+    assert body == b"HOME\nDOCS\n"  # Ok transformed, the bot view Dropped
+    [failed] = _objects(sandbox, bucket, "clean/processing-failed/")
+    assert KEY.match(failed)["prefix"] == "clean/processing-failed/"
+    assert KEY.match(failed)["name"] == "clean"
+    [document] = _failure_documents(sandbox, bucket, failed)
+    assert list(document) == ["attemptsMade", "arrivalTimestamp", "errorCode", "errorMessage",
+                              "attemptEndingTimestamp", "rawData", "lambdaARN"]
+    assert document["attemptsMade"] == 1
+    assert document["errorCode"] == "Lambda.ProcessingFailedStatus"
+    assert document["errorMessage"] == "ProcessingFailed status set for record"
+    assert base64.b64decode(document["rawData"]) == b"bad record"
+    assert document["lambdaARN"] == transform_arn
+    assert abs(document["arrivalTimestamp"] / 1000 - put_at) < 5
+    assert document["attemptEndingTimestamp"] >= document["arrivalTimestamp"] + 30_000
+    to_s3 = [(d["target"], d["batch_size"], d["key"], d.get("error_output_type"))
+             for d in _deliveries(lab, learner, mark) if d["mode"] == "async"]
+    assert sorted(to_s3, key=str) == sorted([(bucket, 2, delivered, None),
+                                             (bucket, 1, failed, "processing-failed")],
+                                            key=str)
+
+
+def test_a_function_that_raises_is_retried_then_the_batch_is_processing_failed(
+        deploy, lab, learner, sandbox):
+    deployment = deploy("firehose-transform")
+    broken_arn = deployment["outputs"]["BrokenArn"]
+    bucket = _transformed_stream(
+        sandbox, deployment, "fragile", "BrokenArn",
+        parameters=[("NumberOfRetries", "2"), ("BufferIntervalInSeconds", "0")],
+        Prefix="ok/!{timestamp:yyyy}/",
+        ErrorOutputPrefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
+        BufferingHints={"IntervalInSeconds": 0, "SizeInMBs": 1})
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    sandbox.client("firehose").put_record_batch(DeliveryStreamName="fragile", Records=[
+        {"Data": b"one"}, {"Data": b"two"}])
+    wait_quiet(lab, learner)  # zero intervals: invoked, retried and written at once
+    hops = [d for d in _deliveries(lab, learner, mark) if d["mode"] == "sync"]
+    assert [(h["attempt"], h["outcome"], h["error_code"]) for h in hops] == [
+        (n, "failure", "Lambda.FunctionError") for n in (1, 2, 3)]  # 1 + NumberOfRetries
+    invocations = [e for e in lab.trace(learner, since=mark)["events"]
+                   if e["type"] == "invocation"]
+    assert len(invocations) == 3 and all(i["error"] for i in invocations)
+    assert _objects(sandbox, bucket, "ok/") == []
+    year = time.strftime("%Y", time.gmtime(lab.clock(learner)["now"]))
+    [failed] = _objects(sandbox, bucket, "errors/")
+    assert failed.startswith(f"errors/processing-failed/{year}/fragile-1-")
+    documents = _failure_documents(sandbox, bucket, failed)
+    assert [base64.b64decode(d["rawData"]) for d in documents] == [b"one", b"two"]
+    assert {(d["attemptsMade"], d["errorCode"], d["errorMessage"], d["lambdaARN"])
+            for d in documents} == {(3, "Lambda.FunctionError",
+                                     "The Lambda function was successfully invoked but it "
+                                     "returned an error result.", broken_arn)}
+
+
+def test_an_answer_missing_a_record_fails_the_batch_without_retries(
+        deploy, lab, learner, sandbox):
+    deployment = deploy("firehose-transform")
+    bucket = _transformed_stream(
+        sandbox, deployment, "forgetful", "ForgetfulArn",
+        parameters=[("BufferIntervalInSeconds", "0")],
+        BufferingHints={"IntervalInSeconds": 0, "SizeInMBs": 1})
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    sandbox.client("firehose").put_record_batch(DeliveryStreamName="forgetful", Records=[
+        {"Data": b"a"}, {"Data": b"b"}])
+    wait_quiet(lab, learner)
+    [hop] = [d for d in _deliveries(lab, learner, mark) if d["mode"] == "sync"]
+    assert hop["error_code"] == "Lambda.MissingRecordId"
+    assert [k for k in _objects(sandbox, bucket) if "processing-failed" not in k] == []
+    [failed] = _objects(sandbox, bucket, "processing-failed/")
+    assert re.match(r"^processing-failed/\d{4}/\d{2}/\d{2}/\d{2}/forgetful-1-", failed)
+    documents = _failure_documents(sandbox, bucket, failed)
+    assert [(d["errorCode"], d["attemptsMade"]) for d in documents] == [
+        ("Lambda.MissingRecordId", 1)] * 2
+
+
+def test_a_kinesis_source_gives_the_function_its_record_metadata(deploy, lab, learner,
+                                                                    sandbox):
+    deployment = deploy("firehose-transform")
+    views = deployment["resources"]["Views"]["physical_id"]
+    archive = deployment["resources"]["ViewsArchive"]["physical_id"]
+    bucket = deployment["resources"]["Archive"]["physical_id"]
+    described = sandbox.client("firehose").describe_delivery_stream(
+        DeliveryStreamName=archive)["DeliveryStreamDescription"]
+    processing = described["Destinations"][0]["ExtendedS3DestinationDescription"][
+        "ProcessingConfiguration"]
+    assert processing["Enabled"] and processing["Processors"][0]["Type"] == "Lambda"
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    put = sandbox.client("kinesis").put_record(StreamName=views, PartitionKey="session-1",
+                                               Data=b"home")
+    wait_quiet(lab, learner)
+    lab.clock(learner, advance="61s")  # the processor's 60 seconds
+    wait_quiet(lab, learner)
+    [hop] = _deliveries(lab, learner, mark)
+    event = hop["event"]
+    assert list(event) == ["invocationId", "sourceKinesisStreamArn", "deliveryStreamArn",
+                           "region", "records"]
+    assert event["sourceKinesisStreamArn"] == \
+        f"arn:aws:kinesis:us-east-1:{sandbox.account_id}:stream/{views}"
+    [record] = event["records"]
+    metadata = record["kinesisRecordMetadata"]
+    assert (metadata["shardId"], metadata["partitionKey"], metadata["sequenceNumber"]) == (
+        put["ShardId"], "session-1", put["SequenceNumber"])
+    assert isinstance(metadata["approximateArrivalTimestamp"], int)
+    assert _objects(sandbox, bucket, "views/") == []
+    lab.clock(learner, advance="60s")  # then the S3 buffer's 60 seconds
+    wait_quiet(lab, learner)
+    [key] = _objects(sandbox, bucket, "views/")
+    assert sandbox.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == b"HOME\n"
+
+
+@pytest.mark.parametrize(("parameters", "message"), [
+    ([], firehose_config.LAMBDA_ARN_REQUIRED),
+    ([("LambdaArn", "arn:aws:lambda:us-east-1:123456789012:function:f"),
+      ("BufferSizeInMBs", "4")], "BufferSizeInMBs must be between 0.2 and 3.0"),
+    ([("LambdaArn", "arn:aws:lambda:us-east-1:123456789012:function:f"),
+      ("BufferIntervalInSeconds", "901")], "BufferIntervalInSeconds must be between 0 and 900"),
+])
+def test_a_lambda_processor_is_checked(sandbox, parameters, message):
+    sandbox.client("s3").create_bucket(Bucket=f"checked-{sandbox.account_id}")
+    client = sandbox.client("firehose")
+    with pytest.raises(ClientError) as refused:
+        client.create_delivery_stream(DeliveryStreamName="checked",
+                                      ExtendedS3DestinationConfiguration={
+            "BucketARN": f"arn:aws:s3:::checked-{sandbox.account_id}",
+            "RoleARN": f"arn:aws:iam::{sandbox.account_id}:role/firehose-delivery",
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [{
+                "Type": "Lambda", "Parameters": [
+                    {"ParameterName": k, "ParameterValue": v} for k, v in parameters]}]}})
+    assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
+    assert message in refused.value.response["Error"]["Message"]
+    assert client.list_delivery_streams()["DeliveryStreamNames"] == []
+
+
+def _arrivals(*ids):
+    return [firehose_transform.Arrival(b"x", 1.0, i) for i in ids]
+
+
+@pytest.mark.parametrize(("payload", "expected"), [
+    ("null", firehose_transform.JSON_PROCESSING),
+    ('{"records": "none"}', firehose_transform.JSON_PROCESSING),
+    ('{"records": [{"recordId": "a", "result": "Fine", "data": "eA=="}, '
+     '{"recordId": "b", "result": "Ok", "data": "eA=="}]}', firehose_transform.JSON_PROCESSING),
+    ('{"records": [{"recordId": "a", "result": "Ok"}, '
+     '{"recordId": "b", "result": "Dropped"}]}', firehose_transform.JSON_PROCESSING),
+    ('{"records": [{"recordId": "a", "result": "Ok", "data": "eA=="}, '
+     '{"recordId": "a", "result": "Ok", "data": "eA=="}]}',
+     firehose_transform.DUPLICATED_RECORD_ID),
+    ('{"records": [{"recordId": "a", "result": "Ok", "data": "eA=="}]}',
+     firehose_transform.MISSING_RECORD_ID),
+    ('{"records": [{"recordId": "a", "result": "Ok", "data": "eA=="}, '
+     '{"recordId": "c", "result": "Ok", "data": "eA=="}]}',
+     firehose_transform.MISSING_RECORD_ID),
+])
+def test_an_answer_that_breaks_the_status_model_fails_the_batch(payload, expected):
+    assert firehose_transform.outcome_of(payload, _arrivals("a", "b")) == expected
+
+
+def test_batches_stay_under_the_synchronous_payload_limit():
+    records = [firehose_transform.Arrival(b"x" * (900 * 1024), 1.0, str(n)) for n in range(12)]
+    batches = firehose_transform.batches(records)
+    # 900 KiB is 1,228,800 bytes in base64: five fit in 6 MiB, six do not.
+    assert [len(b) for b in batches] == [5, 5, 2]
+    assert all(len(json.dumps({"records": [firehose_transform.event_record(r) for r in b]}))
+               < firehose_transform.PAYLOAD_LIMIT for b in batches)

@@ -89,3 +89,11 @@ def test_queue_attributes_still_go_through_the_method_the_redrive_check_wraps():
     source = inspect.getsource(sqs_attributes.ORIGINAL_SET_ATTRIBUTES)
     assert 'self._setup_dlq(attributes["RedrivePolicy"])' in source
     assert "self._set_attributes(" in inspect.getsource(Queue.__init__)
+
+
+def test_cloudformation_permissions_still_add_the_statement_the_lab_scopes():
+    from serverless_lab.cloud import deploy_aliases
+
+    source = inspect.getsource(deploy_aliases.ORIGINAL_PERMISSION_CREATE)
+    assert 'fn = backend.get_function(properties["FunctionName"])' in source
+    assert "fn.policy.add_statement(raw=json.dumps(properties))" in source

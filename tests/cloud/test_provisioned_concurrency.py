@@ -189,3 +189,173 @@ def test_delete_releases_the_environments_and_other_accounts_keep_theirs(
     # Resetting that learner's sandbox releases theirs.
     lab.reset(other)
     assert lab_cloud.runtime.provisioned_status(other_alias) is None
+
+
+# -- every invoker that names the alias uses its provisioned environments ---------------------
+EVENTS = "provisioned-events"  # one function on `live` (1 provisioned), every invoker on it
+
+
+def _code_zip(code: str) -> bytes:
+    """The provisioned-events handler with its CODE line changed."""
+    import io
+    import zipfile
+
+    from tests.cloud.conftest import FUNCTIONS
+
+    source = (FUNCTIONS / EVENTS / "app.py").read_text().replace(
+        'CODE = "version-1"', f'CODE = "{code}"')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+def _deploy_events(deploy, sandbox) -> tuple[str, str]:
+    """Deploy, then change $LATEST's code without publishing it: whatever runs through the
+    alias must still run version 1's code. Returns (function name, alias ARN)."""
+    deployment = deploy(EVENTS)
+    name = deployment["functions"]["WarmFunction"]
+    sandbox.client("lambda").update_function_code(FunctionName=name,
+                                                  ZipFile=_code_zip("latest"))
+    return name, deployment["outputs"]["LiveAlias"]
+
+
+def _served_by_alias(invocations: list[dict], alias_arn: str) -> dict:
+    """The one invocation, checked to be version 1's code on a provisioned environment
+    (no cold start, no Init Duration) invoked through the alias; its answer."""
+    [invocation] = invocations
+    assert (invocation["cold_start"], invocation["init_duration_ms"],
+            invocation["initialization_type"]) == (False, None, PROVISIONED)
+    assert "Init Duration" not in invocation["report"]
+    served = json.loads(invocation["payload"])
+    if "statusCode" in served:
+        served = json.loads(served["body"])
+    assert served == {"code": "version-1", "version": "1", "initialization_type": PROVISIONED,
+                      "invoked_function_arn": alias_arn}
+    return served
+
+
+def test_sam_points_every_event_source_at_the_alias(deploy, sandbox):
+    deployment = deploy(EVENTS)
+    name = deployment["functions"]["WarmFunction"]
+    alias_arn = deployment["outputs"]["LiveAlias"]
+    assert alias_arn.endswith(f":function:{name}:live")
+    assert deployment["resources"]["WarmFunctionAliaslive"]["physical_id"] == alias_arn
+    client = sandbox.client("lambda")
+    [mapping] = client.list_event_source_mappings(FunctionName=alias_arn)["EventSourceMappings"]
+    assert mapping["EventSourceArn"].split(":")[-1].startswith(f"{EVENTS}-Jobs-")
+    assert client.get_provisioned_concurrency_config(FunctionName=name,
+                                                     Qualifier="live")["Status"] == "READY"
+
+
+def test_a_rest_and_an_http_api_on_the_alias_are_served_by_its_provisioned_environment(
+        deploy, sandbox, lab, learner):
+    name, alias_arn = _deploy_events(deploy, sandbox)
+    deployment = deploy(EVENTS)  # the same template again: the stack (and $LATEST) stay
+    assert deployment["reused"]
+    for api in deployment["apis"]:
+        mark = lab.trace(learner, since=2**62)["last_seq"]
+        answer = lab.http(f"{api['url']}/whoami", method="GET")
+        assert answer.status == 200, answer.body
+        assert _served_by_alias(_invocations(lab, learner, mark), alias_arn) == json.loads(
+            answer.body)
+    # $LATEST runs its own (changed) code, on demand: the alias is what is provisioned.
+    latest = json.loads(sandbox.client("lambda").invoke(FunctionName=name)["Payload"].read())
+    assert (latest["code"], latest["initialization_type"]) == ("latest", ON_DEMAND)
+
+
+def test_an_event_invoke_with_a_qualifier_runs_on_the_provisioned_environment(
+        deploy, sandbox, lab, learner):
+    from tests.conftest import wait_quiet
+
+    name, alias_arn = _deploy_events(deploy, sandbox)
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    answer = sandbox.client("lambda").invoke(FunctionName=name, Qualifier="live",
+                                             InvocationType="Event", Payload=b"{}")
+    assert answer["StatusCode"] == 202
+    wait_quiet(lab, learner)
+    _served_by_alias(_invocations(lab, learner, mark), alias_arn)
+
+
+def test_an_sqs_mapping_on_the_alias_is_served_by_its_provisioned_environment(
+        deploy, sandbox, lab, learner):
+    from tests.conftest import wait_until
+
+    name, alias_arn = _deploy_events(deploy, sandbox)
+    deployment = deploy(EVENTS)
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    sandbox.client("sqs").send_message(QueueUrl=deployment["resources"]["Jobs"]["physical_id"],
+                                       MessageBody="job")
+    wait_until(lambda: _invocations(lab, learner, mark))
+    _served_by_alias(_invocations(lab, learner, mark), alias_arn)
+
+
+@pytest.mark.parametrize("source", ["sns", "s3", "events"])
+def test_sns_s3_and_eventbridge_targets_on_the_alias_are_served_by_its_provisioned_environment(
+        deploy, sandbox, lab, learner, source):
+    from tests.conftest import wait_quiet
+
+    name, alias_arn = _deploy_events(deploy, sandbox)
+    resources = deploy(EVENTS)["resources"]
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    if source == "sns":
+        sandbox.client("sns").publish(TopicArn=resources["Alerts"]["physical_id"],
+                                      Message="hello")
+    elif source == "s3":
+        sandbox.client("s3").put_object(Bucket=resources["Uploads"]["physical_id"],
+                                        Key="a.txt", Body=b"a")
+    else:
+        # SAM's own permission, on the alias, lets the rule in (deploy_aliases scopes it).
+        policy = json.loads(sandbox.client("lambda").get_policy(
+            FunctionName=name, Qualifier="live")["Policy"])
+        assert {s["Resource"] for s in policy["Statement"]} == {alias_arn}
+        sandbox.client("events").put_events(Entries=[{
+            "Source": "lab.provisioned", "DetailType": "ping", "Detail": "{}"}])
+    wait_quiet(lab, learner)
+    _served_by_alias(_invocations(lab, learner, mark), alias_arn)
+
+
+def test_repointing_the_alias_moves_its_provisioned_concurrency_to_the_new_version(
+        deploy, sandbox, lab, learner, lab_cloud):
+    name, alias_arn = _deploy_events(deploy, sandbox)
+    client = sandbox.client("lambda")
+    before = lab_cloud.runtime.environment_count()
+    client.update_function_code(FunctionName=name, ZipFile=_code_zip("version-2"))
+    assert client.publish_version(FunctionName=name)["Version"] == "2"
+    assert client.update_alias(FunctionName=name, Name="live",
+                               FunctionVersion="2")["FunctionVersion"] == "2"
+    # The configuration followed the alias: the new version's environments initialise...
+    config = client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert config["Status"] in ("IN_PROGRESS", "READY")
+    assert config["RequestedProvisionedConcurrentExecutions"] == 1
+    deadline = time.monotonic() + 20
+    while (config := client.get_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="live"))["Status"] != "READY":
+        assert config["Status"] == "IN_PROGRESS" and time.monotonic() < deadline
+        time.sleep(0.05)
+    assert config["AllocatedProvisionedConcurrentExecutions"] == 1
+    logs = sandbox.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{name}")
+    assert any("Init: provisioned-concurrency version-2" in e["message"]
+               for e in logs["events"])
+    # ...and version 1's went: as many environments as before.
+    pool = lab_cloud.runtime.provisioned_status(alias_arn)
+    assert (pool.fn.version, pool.allocated) == ("2", 1)
+    assert lab_cloud.runtime.environment_count() == before
+    # An invocation through the alias runs version 2, warm, on the provisioned environment.
+    mark = lab.trace(learner, since=2**62)["last_seq"]
+    served = json.loads(client.invoke(FunctionName=alias_arn)["Payload"].read())
+    assert served == {"code": "version-2", "version": "2", "initialization_type": PROVISIONED,
+                      "invoked_function_arn": alias_arn}
+    [invocation] = _invocations(lab, learner, mark)
+    assert (invocation["cold_start"], invocation["initialization_type"]) == (False, PROVISIONED)
+    # Deleting the alias releases its environments.
+    client.delete_alias(FunctionName=name, Name="live")
+    assert lab_cloud.runtime.provisioned_status(alias_arn) is None
+    assert client.list_provisioned_concurrency_configs(
+        FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
+
+
+def test_the_moto_deliveries_that_name_an_alias_have_the_signatures_the_lab_wraps():
+    from serverless_lab.cloud import moto_patch
+
+    assert moto_patch.naming_signatures_match()

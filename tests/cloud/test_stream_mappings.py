@@ -34,7 +34,17 @@ BATCH_INFO_KEYS = {"shardId", "startSequenceNumber", "endSequenceNumber",
 @pytest.fixture
 def streams(deploy, sandbox, lab, learner):
     """The deployed folder, the learner's clients and the trace mark before the test."""
-    deployment = deploy("streams")
+    return _deployed("streams", deploy, sandbox, lab, learner)
+
+
+@pytest.fixture
+def windows(deploy, sandbox, lab, learner):
+    """tests/cloud/functions/streams-windows: ParallelizationFactor and tumbling windows."""
+    return _deployed("streams-windows", deploy, sandbox, lab, learner)
+
+
+def _deployed(folder, deploy, sandbox, lab, learner):
+    deployment = deploy(folder)
 
     class Streams:
         kinesis = sandbox.client("kinesis")
@@ -404,3 +414,155 @@ def test_moto_internals_the_stream_hooks_rely_on_are_unchanged():
     create = inspect.getsource(sqs_moto.ORIGINALS["create"])
     assert "table.lambda_event_source_mappings[esm.function_arn] = esm" in create
     assert "stream.lambda_event_source_mappings[esm.event_source_arn] = esm" in create
+
+
+# -- ParallelizationFactor ------------------------------------------------------------------
+def test_parallelization_factor_runs_two_batches_of_a_shard_at_once_in_order_per_key(windows):
+    from serverless_lab.cloud.stream_mappings import lane_of
+
+    # Keys in different lanes (a key's lane is its MD5 hash modulo the factor).
+    assert lane_of("alpha", 2) != lane_of("charlie", 2)
+    windows.kinesis.put_records(StreamName=windows.physical("Orders"), Records=[
+        {"PartitionKey": key, "Data": f"{key}-{n}".encode()}
+        for n in range(1, 4) for key in ("alpha", "charlie")])
+    windows.wait_quiet()
+    invocations = windows.invocations("Slow")
+    batches = [[line.split() for line in i["logs"].splitlines() if "RECORD " in line]
+               for i in invocations]
+    assert sorted(len(b) for b in batches) == [1, 1, 2, 2]  # BatchSize 2, per lane
+    spans = {}
+    for invocation, batch in zip(invocations, batches, strict=True):
+        [key] = {record[1] for record in batch}  # one key per batch: never split
+        spans.setdefault(key, []).append(
+            (invocation["at"], invocation["at"] + invocation["duration_ms"] / 1000, batch))
+    for key, runs in spans.items():
+        # Each key's records in order, its batches one after the other.
+        assert [r[2] for run in runs for r in run[2]] == [f"{key}-{n}" for n in (1, 2, 3)]
+        assert runs[0][1] <= runs[1][0]
+    # The two keys' first batches ran at once: each needed an environment of its own (a
+    # free warm one would have been reused), so both were cold starts, in two log streams.
+    first_two = invocations[:2]
+    assert all(i["cold_start"] for i in first_two)
+    assert first_two[0]["log_stream"] != first_two[1]["log_stream"]
+    polls = windows.events(kind="delivery", mode="poll")
+    assert sorted({d["lane"] for d in polls}) == [0, 1]
+    assert all(d["outcome"] == "success" and d["shard"] == "shardId-000000000000"
+               for d in polls)
+
+
+def test_parallelization_factor_and_tumbling_window_out_of_range_are_refused(windows):
+    from botocore.exceptions import ClientError
+
+    arn = windows.kinesis.describe_stream(
+        StreamName=windows.physical("Orders"))["StreamDescription"]["StreamARN"]
+    for setting, value, message in (
+            ("ParallelizationFactor", 11, "Value '11' at 'parallelizationFactor' failed to "
+             "satisfy constraint: Member must have value less than or equal to 10"),
+            ("TumblingWindowInSeconds", 901, "Value '901' at 'tumblingWindowInSeconds' failed "
+             "to satisfy constraint: Member must have value less than or equal to 900")):
+        with pytest.raises(ClientError) as refused:
+            windows.lambda_.create_event_source_mapping(
+                FunctionName=windows.functions["Slow"], EventSourceArn=arn,
+                StartingPosition="LATEST", **{setting: value})
+        assert refused.value.response["Error"]["Code"] == "ValidationException"
+        assert refused.value.response["Error"]["Message"] == (
+            "1 validation error detected: " + message)
+    mappings = windows.lambda_.list_event_source_mappings(
+        FunctionName=windows.functions["Slow"])["EventSourceMappings"]
+    assert len(mappings) == 1 and mappings[0]["ParallelizationFactor"] == 2
+
+
+# -- tumbling windows -----------------------------------------------------------------------
+WINDOW_KEYS = {"Records", "window", "state", "shardId", "eventSourceARN",
+               "isFinalInvokeForWindow", "isWindowTerminatedEarly"}
+
+
+def _window_at_start(lab, learner):
+    """Advance the sandbox's clock to one second into a 15-minute window, so a test's records
+    share one window whatever the time."""
+    now = lab.clock(learner)["now"]
+    lab.clock(learner, advance=str(900 - now % 900 + 1))
+
+
+def _aggregate_events(windows):
+    return [d["event"] for d in windows.events(kind="delivery", mode="poll")
+            if d["target"] == windows.functions["Aggregate"]]
+
+
+def test_a_tumbling_window_carries_its_state_and_closes_on_a_clock_advance(
+        windows, lab, learner):
+    _window_at_start(lab, learner)
+    windows.put("Readings", "3", "4", "5")
+    windows.wait_quiet()
+    events = _aggregate_events(windows)
+    assert len(events) == 3  # BatchSize 1: the state carries over three invocations
+    assert [e["state"] for e in events] == [{}, {"total": 3, "count": 1},
+                                           {"total": 7, "count": 2}]
+    for event in events:
+        assert set(event) == WINDOW_KEYS and len(event["Records"]) == 1
+        assert event["isFinalInvokeForWindow"] is False
+        assert event["isWindowTerminatedEarly"] is False
+        assert event["shardId"] == "shardId-000000000000"
+        assert event["eventSourceARN"].endswith(":stream/" + windows.physical("Readings"))
+    window = events[0]["window"]
+    assert all(e["window"] == window for e in events)
+    start, end = (time.mktime(time.strptime(window[k], "%Y-%m-%dT%H:%M:%SZ")) for k in
+                  ("start", "end"))
+    assert end - start == 900
+    # The window is still open: no final invocation, and the sandbox is quiet meanwhile.
+    table = windows.physical("Totals")
+    assert windows.dynamodb.scan(TableName=table)["Items"] == []
+    lab.clock(learner, advance="15m")
+    windows.wait(lambda: len(_aggregate_events(windows)) == 4)
+    windows.wait_quiet()
+    final = _aggregate_events(windows)[3]
+    assert final["Records"] == [] and final["isFinalInvokeForWindow"] is True
+    assert final["state"] == {"total": 12, "count": 3} and final["window"] == window
+    [item] = windows.dynamodb.scan(TableName=table)["Items"]
+    assert item == {"window": {"S": window["start"]}, "total": {"N": "12"},
+                    "count": {"N": "3"}, "early": {"BOOL": False}}
+    # A record after it opens a new window with a fresh state.
+    windows.put("Readings", "6")
+    windows.wait_quiet()
+    latest = _aggregate_events(windows)[4]
+    assert latest["state"] == {} and latest["window"]["start"] == window["end"]
+
+
+def test_a_window_answer_without_state_is_a_failed_invocation(windows, lab, learner):
+    _window_at_start(lab, learner)
+    windows.put("Readings", "2", "no-state", "5")
+    windows.wait_quiet()
+    polls = [d for d in windows.events(kind="delivery", mode="poll")
+             if d["target"] == windows.functions["Aggregate"]]
+    # "no-state" fails, is retried once (MaximumRetryAttempts: 1) and given up on; the
+    # state it could not change goes on to the next record.
+    assert [d["outcome"] for d in polls] == ["success", "failure", "failure", "success"]
+    assert [d["event"]["state"] for d in polls] == [{}] + [{"total": 2, "count": 1}] * 3
+    [discarded] = windows.events(kind="delivery", mode="discarded")
+    assert discarded["condition"] == "RetryAttemptsExhausted"
+
+
+def test_a_state_over_1_mb_ends_the_window_early_and_it_goes_on_fresh(windows, lab, learner):
+    _window_at_start(lab, learner)
+    windows.put("Readings", "1", "big", "7")
+    windows.wait_quiet()
+    events = _aggregate_events(windows)
+    # 1, big (state > 1 MB) -> final invocation, terminated early -> 7 with a fresh state.
+    early = events[2]
+    assert early["isFinalInvokeForWindow"] is True and early["isWindowTerminatedEarly"] is True
+    assert early["Records"] == [] and early["state"]["total"] == 1
+    assert events[3]["state"] == {} and events[3]["window"] == early["window"]
+    assert events[3]["isWindowTerminatedEarly"] is False
+    [item] = windows.dynamodb.scan(TableName=windows.physical("Totals"))["Items"]
+    assert item["early"] == {"BOOL": True} and item["total"] == {"N": "1"}
+
+
+def test_a_records_key_is_its_partition_key_or_its_item_key():
+    from serverless_lab.cloud.stream_events import record_key
+
+    assert record_key({"kinesis": {"partitionKey": "k-1"}}) == "k-1"
+    # An item's key, however its attributes are ordered: the same lane for every change.
+    one = {"dynamodb": {"Keys": {"pk": {"S": "a"}, "sk": {"N": "1"}}}}
+    other = {"dynamodb": {"Keys": {"sk": {"N": "1"}, "pk": {"S": "a"}}}}
+    assert record_key(one) == record_key(other) != record_key(
+        {"dynamodb": {"Keys": {"pk": {"S": "b"}, "sk": {"N": "1"}}}})
