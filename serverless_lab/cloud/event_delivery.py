@@ -242,26 +242,25 @@ def _sqs_allows(account_id, region, arn, resource, rule_arn) -> None:
     from moto.sqs.models import sqs_backends
 
     queue = sqs_backends[account_id][region].queues.get(resource)
-    if queue is None:
-        raise DeliveryFailure("NO_RESOURCE", NO_RESOURCE.format(arn=arn))
-    if not policy_allows(queue.policy, action="sqs:SendMessage", resources=[arn],
-                         source_arn=rule_arn, source_account=account_id):
-        raise not_permitted("sqs:SendMessage", arn, rule_arn)
+    _policy_check(queue, "sqs:SendMessage", arn, rule_arn, account_id)
 
 
 def _sns_allows(account_id, region, arn, resource, rule_arn) -> None:
     from moto.sns.models import sns_backends
 
     topic = sns_backends[account_id][region].topics.get(arn)
-    if topic is None:
+    _policy_check(topic, "sns:Publish", arn, rule_arn, account_id)
+
+
+def _policy_check(found, action: str, arn: str, rule_arn: str, account_id: str) -> None:
+    """A queue's or topic's policy must let EventBridge in (it must exist, first)."""
+    if found is None:
         raise DeliveryFailure("NO_RESOURCE", NO_RESOURCE.format(arn=arn))
-    if not policy_allows(topic.policy, action="sns:Publish", resources=[arn],
-                         source_arn=rule_arn, source_account=account_id):
-        raise not_permitted("sns:Publish", arn, rule_arn)
+    if not policy_allows(found.policy, action=action, resources=[arn], source_arn=rule_arn,
+                         source_account=account_id):
+        raise not_permitted(action, arn, rule_arn)
 
 
-# Step Functions, event bus and Kinesis targets are reached with the target's RoleArn, an
-# identity-based policy the lab does not evaluate; CloudWatch Logs' resource policy neither.
 PERMISSION_CHECKS = {"lambda": _lambda_allows, "sqs": _sqs_allows, "sns": _sns_allows}
 
 
