@@ -38,6 +38,7 @@ import base64
 import gzip
 import inspect
 import json
+import logging
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -65,6 +66,7 @@ from .runtime.lambda_runtime import Throttled
 
 SOURCE = "aws:firehose"
 MIB = 1024 * 1024
+logger = logging.getLogger(__name__)
 READ_EVERY_SECONDS = 1.0  # Firehose calls GetRecords once per second per shard
 RETRY_AFTER_SECONDS = 60.0  # a failed delivery is tried again after this much lab time
 ORIGINAL = {"create": FirehoseBackend.create_delivery_stream,
@@ -196,9 +198,7 @@ class Firehose:
             try:
                 self.tick()
             except Exception:  # noqa: BLE001 - one bad stream must not stop the others
-                import traceback
-
-                traceback.print_exc()
+                logger.exception("Firehose: a delivery stream's tick failed")
 
     def tick(self, account_id: str | None = None) -> None:
         """Read the Kinesis sources and deliver the buffers that fall due (in one account, or
@@ -245,8 +245,7 @@ class Firehose:
             return  # the stream was deleted: Firehose reports the failure and reads nothing
         read = []
         for shard_id, shard in list(source.shards.items()):
-            after = reader.positions.get(shard_id, 0)
-            new = [(n, r) for n, r in list(shard.records.items()) if n > after]
+            new = _records_after(shard, reader.positions.get(shard_id, 0))
             if new:
                 reader.positions[shard_id] = new[-1][0]
                 now = self.clock.now(key[0])
@@ -452,6 +451,21 @@ def _backend(account_id: str, region: str) -> FirehoseBackend | None:
 def _delivery_stream(key):
     backend = _backend(key[0], key[1])
     return backend.delivery_streams.get(key[2]) if backend else None
+
+
+def _records_after(shard, after: int) -> list:
+    """(sequence number, record) of the shard's records after `after`, oldest first: read
+    from the end, so a once-a-second read costs what is new, not the whole shard."""
+    while True:
+        new = []
+        try:
+            for number in reversed(shard.records):
+                if number <= after:
+                    break
+                new.append((number, shard.records[number]))
+        except RuntimeError:  # a producer appended while this read: read again
+            continue
+        return new[::-1]
 
 
 def _kinesis_metadata(shard_id: str, record) -> dict:

@@ -266,8 +266,16 @@ class LambdaRuntime:
             set_aside = self.provisioned_total(fn.account_id) if self._provisioned else 0
             if on_demand + set_aside >= self.account_concurrency(fn.account_id):
                 raise Throttled(ACCOUNT_LIMIT_EXCEEDED)
-            self._running[fn.account_id] = self._running.get(fn.account_id, 0) + 1
-            self._running_by_function[fn.unqualified_arn] = running + 1
+            self._count_in(fn)
+
+    def _count_in(self, fn: FunctionConfig, *, provisioned: bool = False) -> None:
+        """Count an invocation as running (the caller holds the lock); `_leave` undoes it."""
+        self._running[fn.account_id] = self._running.get(fn.account_id, 0) + 1
+        self._running_by_function[fn.unqualified_arn] = (
+            self._running_by_function.get(fn.unqualified_arn, 0) + 1)
+        if provisioned:
+            self._provisioned_running[fn.account_id] = (
+                self._provisioned_running.get(fn.account_id, 0) + 1)
 
     def _leave(self, fn: FunctionConfig, *, provisioned: bool = False) -> None:
         with self._lock:
@@ -290,11 +298,7 @@ class LambdaRuntime:
                 return None
             env = pool.idle.pop()
             self._busy.add(env.pid)
-            self._running[fn.account_id] = self._running.get(fn.account_id, 0) + 1
-            self._running_by_function[fn.unqualified_arn] = (
-                self._running_by_function.get(fn.unqualified_arn, 0) + 1)
-            self._provisioned_running[fn.account_id] = (
-                self._provisioned_running.get(fn.account_id, 0) + 1)
+            self._count_in(fn, provisioned=True)
             return env
 
     def _acquire(self, fn: FunctionConfig):
