@@ -153,19 +153,20 @@ def test_advancing_the_sandbox_clock_ends_a_wait(lab, learner, sandbox, workflow
     sfn = sandbox.client("stepfunctions")
     mark = lab.trace(learner, since=2**62)["last_seq"]
     started = sfn.start_execution(stateMachineArn=workflows["FlowMachine"],
-                                  input=json.dumps({"kind": "wait", "seconds": 490}))
+                                  input=json.dumps({"kind": "wait", "seconds": 3600}))
     deadline = time.monotonic() + EXECUTION_TIMEOUT_SECONDS
     while not any(e["event"] == "WaitStateEntered"
                   for e in events_since(lab, learner, mark, "execution")):
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    lab.clock(learner, advance="10m")  # past the Wait's end, long before its 4.9 s lab time
+    lab.clock(learner, advance="2h")  # past the Wait's end, long before its 36 s of lab time
     while (waited := sfn.describe_execution(executionArn=started["executionArn"]))[
             "status"] == "RUNNING":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert json.loads(waited["output"]) == {"waited": 490}
-    assert (waited["stopDate"] - waited["startDate"]).total_seconds() < 3.5
+    assert json.loads(waited["output"]) == {"waited": 3600}
+    # Ended by the advance: left to the clock, the Wait alone would take 36 s.
+    assert (waited["stopDate"] - waited["startDate"]).total_seconds() < EXECUTION_TIMEOUT_SECONDS
 
 
 def test_dynamodb_sns_and_sqs_integrations_act_in_the_learners_account(
