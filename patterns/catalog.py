@@ -98,6 +98,19 @@ class Pattern:
                    for r in resources
                    for event in (r.get("Properties", {}).get("Events") or {}).values())
 
+    @property
+    def has_schedules(self) -> bool:
+        """Whether anything fires on a schedule (so the page offers the sandbox clock)."""
+        from serverless_lab.cloud.sam import template_read
+
+        resources = template_read(self.folder)["Resources"].values()
+        return any(r.get("Type") == "AWS::Scheduler::Schedule"
+                   or (r.get("Type") == "AWS::Events::Rule"
+                       and "ScheduleExpression" in (r.get("Properties") or {}))
+                   or any(event.get("Type") in ("Schedule", "ScheduleV2")
+                          for event in ((r.get("Properties") or {}).get("Events") or {}).values())
+                   for r in resources)
+
     def handler_sources(self) -> list[SourceFile]:
         return [SourceFile(str(p.relative_to(self.folder)), p.read_text())
                 for p in sorted((self.folder / "src").rglob("*"))

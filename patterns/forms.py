@@ -17,3 +17,14 @@ class RequestForm(forms.Form):
         if not path.startswith("/"):
             raise forms.ValidationError(PATH_MUST_START_WITH_SLASH)
         return path
+
+
+# What a learner skips to on a page with schedules: past the next run of an hourly, a nightly
+# and a weekly job. (The CLI's `lab clock --advance` takes any duration.)
+ADVANCES = [("15m", "15 minutes"), ("1h", "1 hour"), ("24h", "1 day"), ("7d", "7 days")]
+
+
+class ClockForm(forms.Form):
+    """Fast-forward the learner's sandbox clock, so the schedules that fall due fire."""
+
+    advance = forms.ChoiceField(choices=ADVANCES, initial="24h")

@@ -129,6 +129,17 @@ def run_request(*, client: LabClient, learner: str, pattern: Pattern, method: st
     return _finish(run)
 
 
+def run_clock(*, client: LabClient, learner: str, pattern: Pattern, advance: str) -> RunTrace:
+    """Fast-forward the learner's sandbox clock, with the pattern deployed, traced like a
+    scenario step: what the schedules fired in the skipped time, hop by hop."""
+    run, deployment = _start(client=client, learner=learner, pattern=pattern, scenario=None)
+    if deployment is not None:
+        run.steps.append(_send_clock(client=client, learner=learner, deployment=deployment,
+                                     name="advance the clock", request={"advance": advance},
+                                     sandbox=None))
+    return _finish(run)
+
+
 def _start(*, client, learner, pattern, scenario):
     sandbox = client.sandbox(learner)
     run = RunTrace(pattern=pattern.slug, scenario=scenario, learner=learner,

@@ -9,10 +9,10 @@ from .aws_cli import deploy_commands, trigger_commands
 from .catalog import catalog, pattern_get
 from .diagrams import diagram_from_template
 from .export import pattern_zip
-from .forms import RequestForm
+from .forms import ClockForm, RequestForm
 from .lab import lab_client, learner_for
 from .lint import template_findings
-from .runs import run_request, run_scenario
+from .runs import run_clock, run_request, run_scenario
 from .sequence import sequence_from_run
 
 UNKNOWN_SCENARIO = "This pattern has no scenario {slug!r}."
@@ -42,6 +42,7 @@ def detail(request, slug):
         "pattern": pattern,
         "diagram": diagram_from_template(pattern.folder),
         "form": RequestForm(initial=pattern.default_request),
+        "clock_form": ClockForm() if pattern.has_schedules else None,
         "selected_scenario": selected if selected in pattern.scenarios else None,
         "findings": template_findings(pattern.template_text),
         "deploy_commands": deploy_commands(pattern),
@@ -67,9 +68,12 @@ def download(request, slug):
 
 @require_POST
 def run(request, slug):
-    """Run a scenario (the `scenario` field) or the learner's own request (the form)."""
+    """Run a scenario (the `scenario` field), fast-forward the sandbox clock (the clock form,
+    `advance`) or send the learner's own request (the request form)."""
     pattern = _pattern_or_404(slug)
-    form = RequestForm(request.POST) if "scenario" not in request.POST else None
+    form = (None if "scenario" in request.POST
+            else ClockForm(request.POST) if "advance" in request.POST
+            else RequestForm(request.POST))
     trace, error = None, None
     try:
         if form is None:
@@ -80,8 +84,9 @@ def run(request, slug):
                 trace = run_scenario(client=lab_client(), learner=learner_for(request),
                                      pattern=pattern, scenario=scenario)
         elif form.is_valid():
-            trace = run_request(client=lab_client(), learner=learner_for(request),
-                                pattern=pattern, **form.cleaned_data)
+            action = run_clock if isinstance(form, ClockForm) else run_request
+            trace = action(client=lab_client(), learner=learner_for(request), pattern=pattern,
+                           **form.cleaned_data)
     except LabCloudError as e:
         error = str(e)
     run_document = trace.as_json() if trace else None

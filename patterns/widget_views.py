@@ -10,10 +10,14 @@ The lab cloud names its WebSocket endpoint by the loopback address it runs on, w
 browser on the same machine can reach. On a class server (`lab serve --host 0.0.0.0`, the
 WebSocket port fixed with LAB_WEBSOCKET_PORT and open to the class) a learner's browser
 reaches the endpoint at the host it reached this site by, so the answer names that host.
+A site served over HTTPS may not open a ws:// socket (browsers block mixed content): there a
+TLS proxy carries wss:// to the lab's port, LAB_WEBSOCKET_PUBLIC_URL names where, and the
+answer is that URL with the API's path.
 """
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_POST
 
@@ -23,6 +27,9 @@ from .catalog import pattern_get
 from .lab import lab_client, learner_for
 
 NO_WEBSOCKET_API = "This pattern deployed no WebSocket API."
+INSECURE_FROM_HTTPS = ("This site is served over HTTPS, where browsers refuse the lab's ws:// "
+                       "endpoint. The site's operator sets LAB_WEBSOCKET_PUBLIC_URL to a wss:// "
+                       "address a TLS proxy forwards to the lab (see the README).")
 
 
 def websocket_url_ensure(*, learner: str, pattern) -> str | None:
@@ -37,8 +44,12 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def url_for_browser(url: str, request) -> str:
-    """`url` with a loopback host replaced by the host the browser reached this site by."""
-    endpoint, site = urlsplit(url), urlsplit(f"//{request.get_host()}")
+    """The URL a browser opens for the lab's endpoint `url`: under LAB_WEBSOCKET_PUBLIC_URL
+    if set, else with a loopback host replaced by the host the browser reached this site by."""
+    endpoint = urlsplit(url)
+    if settings.LAB_WEBSOCKET_PUBLIC_URL:
+        return settings.LAB_WEBSOCKET_PUBLIC_URL.rstrip("/") + endpoint.path
+    site = urlsplit(f"//{request.get_host()}")
     if endpoint.hostname not in LOOPBACK or site.hostname in LOOPBACK or not site.hostname:
         return url
     host = f"[{site.hostname}]" if ":" in site.hostname else site.hostname
@@ -56,4 +67,7 @@ def endpoint(request, slug):
         return JsonResponse({"error": str(e)}, status=502)
     if url is None:
         return JsonResponse({"error": NO_WEBSOCKET_API}, status=404)
-    return JsonResponse({"url": url_for_browser(url, request)})
+    url = url_for_browser(url, request)
+    if request.is_secure() and url.startswith("ws://"):
+        return JsonResponse({"error": INSECURE_FROM_HTTPS}, status=503)
+    return JsonResponse({"url": url})

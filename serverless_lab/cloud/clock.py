@@ -52,6 +52,9 @@ class LabClock:
         self.tick_seconds = tick_seconds
         # (account_id) -> None, told after an account's clock moves (Firehose's buffers).
         self.move_listeners: list = []
+        # (account_id, seconds) -> None, told as a fast-forward skips the account's time, gap by
+        # gap between the firings it makes (the runtime ages idle environments through them).
+        self.skip_listeners: list = []
 
     def now(self, account_id: str) -> float:
         with self._lock:
@@ -69,6 +72,11 @@ class LabClock:
         for listener in list(self.move_listeners):
             listener(account_id)
         return now
+
+    def skipped(self, account_id: str, seconds: float) -> None:
+        """`seconds` of the account's time went by at once (part of a fast-forward)."""
+        for listener in list(self.skip_listeners):
+            listener(account_id, seconds)
 
     def forget(self, account_id: str) -> None:
         with self._lock:

@@ -193,6 +193,7 @@ class LabCloud:
         # EventBridge rules and Scheduler schedules, fired by each sandbox's lab clock.
         self.clock = LabClock()
         self.stream_mappings.use_clock(self.clock)  # tumbling windows run on the lab clock
+        self.clock.skip_listeners.append(self.runtime.idle_through)
         self.events = eventbridge.EventPlane(recorder=self.recorder, clock=self.clock,
                                              invoke_async=self.async_invoker.submit)
         eventbridge.install(self.events)

@@ -77,6 +77,11 @@ LAB_CLOUD_HOST = os.environ.get("LAB_CLOUD_HOST", "127.0.0.1")
 LAB_CLOUD_PORT = int(os.environ.get("LAB_CLOUD_PORT", "4566"))
 LAB_CLOUD_URL = os.environ.get("LAB_CLOUD_URL", f"http://{LAB_CLOUD_HOST}:{LAB_CLOUD_PORT}")
 
+# Where browsers reach the lab's WebSocket APIs when the site is behind a TLS proxy (an HTTPS
+# page may not open ws://): e.g. wss://lab.example.edu/ws, proxied to LAB_WEBSOCKET_PORT with
+# the prefix stripped. Unset: the lab's own ws:// endpoint, at the host the browser used.
+LAB_WEBSOCKET_PUBLIC_URL = os.environ.get("LAB_WEBSOCKET_PUBLIC_URL", "")
+
 PATTERN_CATALOG_DIR = BASE_DIR / "patterns" / "catalog"
 
 # --- quizzes (issue 6) -------------------------------------------------------------------

@@ -465,6 +465,33 @@ def test_rate_rule_fires_every_hour_in_order(bridge, lab, learner):
     assert sorted(json.loads(b)["at"] for b in bridge.messages()) == times
 
 
+def test_skipped_time_ages_idle_environments_as_real_time_would(bridge, lab, learner, sandbox):
+    """A fast-forward is time passing: an environment idle through more than the idle time
+    (10 minutes) is gone, so a nightly job starts cold every night, as on AWS; one every
+    5 minutes finds its environment warm."""
+    bridge.events.put_rule(Name="often", ScheduleExpression="rate(5 minutes)")
+    bridge.events.put_targets(Rule="often", Targets=[{"Id": "fn", "Arn": bridge.function_arn}])
+    assert len(lab.clock(learner, advance="16m")["fired"]) == 3
+    bridge.events.disable_rule(Name="often")
+    bridge.events.put_rule(Name="nightly", ScheduleExpression="cron(0 2 * * ? *)")
+    bridge.events.put_targets(Rule="nightly", Targets=[{"Id": "fn", "Arn": bridge.function_arn}])
+    assert len(lab.clock(learner, advance="48h")["fired"]) == 2
+    invocations = [e for e in bridge.settle() if e["type"] == "invocation"]
+    assert [e["cold_start"] for e in invocations] == [True, False, False, True, True]
+    assert len(bridge.received()) == 5
+
+    bridge.events.disable_rule(Name="nightly")
+    lambda_ = sandbox.client("lambda")
+    # Cold: the advance went on for hours after the last night's run.
+    lambda_.invoke(FunctionName=bridge.function_arn, Payload=b'{"id": "now"}')
+    lab.clock(learner, advance="9m")  # within the idle time: still warm
+    lambda_.invoke(FunctionName=bridge.function_arn, Payload=b'{"id": "soon"}')
+    lab.clock(learner, advance="11m")
+    lambda_.invoke(FunctionName=bridge.function_arn, Payload=b'{"id": "later"}')
+    invocations = [e for e in bridge.settle() if e["type"] == "invocation"]
+    assert [e["cold_start"] for e in invocations[5:]] == [True, False, True]
+
+
 def test_disabled_and_deleted_rules_do_not_fire(bridge, lab, learner):
     bridge.events.put_rule(Name="off", ScheduleExpression="rate(1 hour)", State="DISABLED")
     bridge.events.put_rule(Name="gone", ScheduleExpression="rate(1 hour)")

@@ -107,3 +107,54 @@ def test_a_run_draws_its_sequence_diagram_from_the_trace(client, lab_cloud):
     assert "Client-&gt;&gt;API_Gateway: POST /orders" in html
     assert "CreateOrderFunction-&gt;&gt;DynamoDB: PutItem (200)" in html
     assert "Note over CreateOrderFunction: cold start" in html
+
+
+SCHEDULED_PAGE_URL = reverse("patterns:detail", args=["scheduled-tasks"])
+SCHEDULED_RUN_URL = reverse("patterns:run", args=["scheduled-tasks"])
+
+
+def _anonymous_sandbox(client, lab):
+    """What the lab cloud holds for the browser session `client` is (its learner's account)."""
+    from serverless_lab.cloud.clients import client as aws_client
+
+    learner = f"anon-{client.session.session_key[:20]}"
+    found = lab.sandbox(learner)
+    return learner, lambda service: aws_client(service, endpoint_url=found["endpoint_url"],
+                                               credentials=found["credentials"],
+                                               region=found["region"])
+
+
+def test_only_a_page_with_schedules_offers_the_sandbox_clock(client):
+    scheduled = client.get(SCHEDULED_PAGE_URL).content.decode()
+    assert "Fast-forward the clock" in scheduled
+    assert '<option value="24h" selected>1 day</option>' in scheduled
+    assert "Fast-forward the clock" not in client.get(PAGE_URL).content.decode()
+
+
+def test_fast_forwarding_the_clock_fires_the_nightly_job_and_traces_it(client, lab):
+    html = client.post(SCHEDULED_RUN_URL, {"advance": "24h"}, HTTP_HX_REQUEST="true"
+                       ).content.decode()
+    assert html.lstrip().startswith('<div id="trace"')
+    assert "lab clock +24h" in html
+    assert "cron(0 2 * * ? *)" in html and "T02:00:00Z" in html  # the firing, at 02:00
+    assert "<strong>scheduled-tasks-CleanupFunction-" in html and "REPORT RequestId:" in html
+    assert "deleted 0 expired session(s)" in html
+    learner, aws = _anonymous_sandbox(client, lab)
+    assert lab.clock(learner)["offset_seconds"] >= 86400
+    reports = aws("s3").list_objects_v2(Bucket=_bucket(aws), Prefix="reports/")["Contents"]
+    assert "reports/latest.json" in {r["Key"] for r in reports}
+
+
+def _bucket(aws) -> str:
+    [bucket] = [b["Name"] for b in aws("s3").list_buckets()["Buckets"]
+                if "reportsbucket" in b["Name"].lower()]
+    return bucket
+
+
+def test_a_clock_advance_not_offered_is_refused_and_the_clock_stays(client, lab):
+    html = client.post(SCHEDULED_RUN_URL, {"advance": "3y"}, HTTP_HX_REQUEST="true"
+                       ).content.decode()
+    assert "Select a valid choice. 3y is not one of the available choices." in html
+    assert "lab clock" not in html
+    learner, _ = _anonymous_sandbox(client, lab)
+    assert lab.clock(learner)["offset_seconds"] == 0

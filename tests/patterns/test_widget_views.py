@@ -48,3 +48,31 @@ def test_only_post_and_only_patterns_with_a_widget(client):
     assert client.get(WIDGET_URL).status_code == 405
     assert client.post(reverse("patterns:widget", args=["rest-api"])).status_code == 404
     assert client.post(reverse("patterns:widget", args=["no-such-thing"])).status_code == 404
+
+
+def test_behind_a_tls_proxy_the_browser_is_given_the_public_wss_url(client, lab_cloud,
+                                                                     settings):
+    settings.ALLOWED_HOSTS = ["lab.example.edu", "127.0.0.1"]
+    settings.LAB_WEBSOCKET_PUBLIC_URL = "wss://lab.example.edu/ws/"
+
+    answer = client.post(WIDGET_URL, HTTP_HOST="lab.example.edu", secure=True).json()
+
+    lab_url = client.post(WIDGET_URL, HTTP_HOST="lab.example.edu").json()["url"]
+    assert lab_url == answer["url"]  # the same public URL, whatever the scheme of the page
+    api_path = lab_url.removeprefix("wss://lab.example.edu/ws")
+    assert api_path.endswith("/production") and api_path.count("/") == 2
+    settings.LAB_WEBSOCKET_PUBLIC_URL = ""
+    direct = client.post(WIDGET_URL, HTTP_HOST="127.0.0.1").json()["url"]
+    assert direct == lab_cloud.websockets.url + api_path  # the path the proxy passes on
+
+
+def test_an_https_page_without_a_public_wss_url_gets_a_clear_error(client, lab_cloud,
+                                                                    settings):
+    settings.ALLOWED_HOSTS = ["lab.example.edu"]
+    settings.LAB_WEBSOCKET_PUBLIC_URL = ""
+
+    response = client.post(WIDGET_URL, HTTP_HOST="lab.example.edu", secure=True)
+
+    assert response.status_code == 503
+    assert "LAB_WEBSOCKET_PUBLIC_URL" in response.json()["error"]
+    assert "ws://" in response.json()["error"]
