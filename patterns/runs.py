@@ -83,7 +83,7 @@ class RunTrace:
 def _invocation_summary(event: dict) -> dict:
     keys = ("function_name", "request_id", "cold_start", "duration_ms", "billed_duration_ms",
             "memory_size_mb", "max_memory_used_mb", "init_duration_ms", "initialization_type",
-            "error", "report")
+            "version", "error", "report")
     return {k: event.get(k) for k in keys}
 
 

@@ -21,6 +21,7 @@ import time
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import Permission, lambda_backends
 from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
 
 from .sam import TemplateError
@@ -65,10 +66,15 @@ class StackAlias(CloudFormationModel):
         version = properties.get("FunctionVersion", "$LATEST")
         if hasattr(version, "version"):  # moto's AWS::Lambda::Version of the stack (`take`)
             version = version.version
-        alias = backend.create_alias(name=properties["Name"], function_name=function,
-                                     function_version=str(version),
-                                     description=properties.get("Description", ""),
-                                     routing_config=None)
+        try:
+            alias = backend.create_alias(name=properties["Name"], function_name=function,
+                                         function_version=str(version),
+                                         description=properties.get("Description", ""),
+                                         routing_config=_routing(properties))
+        except LambdaClientError as e:
+            # CloudFormation's answer (the stack fails), not the Lambda API's error document.
+            raise ValidationError(message=f"alias {properties['Name']} (AWS::Lambda::Alias): "
+                                          f"{e.message}") from None
         return cls(arn=alias.arn, name=alias.name, function_name=function)
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -156,3 +162,14 @@ def _wait_ready(client, function: str, alias: str) -> None:
             raise TemplateError(f"provisioned concurrency of {function}:{alias} failed: "
                                 f"{reason}")
         time.sleep(0.05)
+
+
+def _routing(properties: dict) -> dict | None:
+    """CloudFormation's RoutingConfig (a list of FunctionVersion/FunctionWeight) in the API's
+    shape, which moto keeps: {"AdditionalVersionWeights": {version: weight}}."""
+    listed = (properties.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or []
+    if not listed:
+        return None
+    return {"AdditionalVersionWeights": {
+        str(getattr(w["FunctionVersion"], "version", w["FunctionVersion"])):
+            float(w["FunctionWeight"]) for w in listed}}

@@ -79,7 +79,7 @@ def handle(cloud, environ, start_response, *, account_id: str, region: str, fall
         return _error(start_response, 429, "TooManyRequestsException", "Rate Exceeded.",
                       Reason=throttled.reason)
     headers = {"X-Amzn-RequestId": invocation.request_id,
-               "X-Amz-Executed-Version": str(fn.version)}
+               "X-Amz-Executed-Version": invocation.version}
     if environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail":
         tail = invocation.logs.encode()[-LOG_TAIL_BYTES:]
         headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()

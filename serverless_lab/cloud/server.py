@@ -21,6 +21,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 
 from . import (
+    alias_routing,
     apigateway,
     apigateway_aws,
     eventbridge,
@@ -184,6 +185,7 @@ class LabCloud:
             runtime=self.runtime,
             account_concurrency=lambda account: self.concurrency_limits.get(account, 1000))
         provisioned.install(self.provisioned)  # UpdateAlias moves an alias's environments
+        alias_routing.install()  # RoutingConfig checked as AWS does; routed in invoke()
         self.async_invoker = AsyncInvoker(
             invoke=self.invoke, deliver=self.deliver, recorder=self.recorder,
             dead_letter_target=self.dead_letter_target,
@@ -248,6 +250,8 @@ class LabCloud:
         depth = depth or recursion.current_depth() + 1
         self.recorder.begin(fn.account_id)
         try:
+            # Through a weighted alias, the version that runs is drawn by its weights.
+            fn = alias_routing.routed(fn, qualified_arn)
             with self.chains.running(fn.account_id, fn.function_name, depth):
                 return moto_patch.lambda_invoke(
                     self.runtime, fn, document, qualified_arn=qualified_arn,

@@ -30,6 +30,8 @@ def test_run_json_shows_a_cold_then_a_warm_create(lab_cloud, capsys):
     creates = [i for i in trace["invocations"] if "CreateOrderFunction" in i["function_name"]]
     assert [i["cold_start"] for i in creates] == [True, False]
     assert creates[0]["init_duration_ms"] > 0 and creates[1]["init_duration_ms"] is None
+    assert [(i["initialization_type"], i["version"]) for i in creates] == [
+        ("on-demand", "$LATEST")] * 2
     assert all(x["passed"] for x in trace["expectations"]) and len(trace["expectations"]) >= 3
     assert [s["response"]["status"] for s in trace["steps"]] == [201, 201, 200]
 

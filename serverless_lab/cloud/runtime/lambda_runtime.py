@@ -100,6 +100,7 @@ class Invocation:
     log_stream: str
     started_at: float
     initialization_type: str = ON_DEMAND  # which kind of environment served it
+    version: str = "$LATEST"  # the version that ran (a weighted alias picks one of two)
 
     @property
     def report_line(self) -> str:
@@ -546,6 +547,7 @@ class LambdaRuntime:
             payload=payload, error=error, logs="", log_group=f"/aws/lambda/{fn.function_name}",
             log_stream=env.log_stream, started_at=started_at,
             initialization_type=PROVISIONED if env.pool is not None else ON_DEMAND,
+            version=str(fn.version),
         )
         # What the Init phase printed comes first, before START, as in AWS's log stream.
         invocation.logs = (f"{init_logs}START RequestId: {request_id} Version: {fn.version}\n{logs}"
