@@ -53,6 +53,28 @@ TOO_FEW = ("1 validation error detected: Value '{n}' at 'provisionedConcurrentEx
            "failed to satisfy constraint: Member must have value greater than or equal to 1")
 
 
+LIST_MAX_ITEMS = 50
+MAX_ITEMS_RANGE = ("1 validation error detected: Value '{n}' at 'maxItems' failed to satisfy "
+                   "constraint: Member must have value {bound}")
+
+
+def _max_items(text: str | None) -> int:
+    if text is None:
+        return LIST_MAX_ITEMS
+    try:
+        n = int(text)
+    except ValueError:
+        raise ApiError(400, "ValidationException", MAX_ITEMS_RANGE.format(
+            n=text, bound="greater than or equal to 1")) from None
+    if n < 1:
+        raise ApiError(400, "ValidationException", MAX_ITEMS_RANGE.format(
+            n=n, bound="greater than or equal to 1"))
+    if n > LIST_MAX_ITEMS:
+        raise ApiError(400, "ValidationException", MAX_ITEMS_RANGE.format(
+            n=n, bound=f"less than or equal to {LIST_MAX_ITEMS}"))
+    return n
+
+
 class ApiError(Exception):
     def __init__(self, status: int, error_type: str, message: str):
         super().__init__(message)
@@ -108,7 +130,9 @@ class ProvisionedConcurrency:
         try:
             if method == "GET" and query.get("List") == ["ALL"]:
                 return self._json(start_response, 200, self.list_configs(
-                    account_id=account_id, region=region, function_name=name))
+                    account_id=account_id, region=region, function_name=name,
+                    marker=query.get("Marker", [None])[0],
+                    max_items=query.get("MaxItems", [None])[0]))
             if method == "PUT":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = json.loads(environ["wsgi.input"].read(length) or b"{}")
@@ -171,7 +195,11 @@ class ProvisionedConcurrency:
                 self._configs.pop(config.arn, None)
             self.runtime.unprovision(config.arn)
 
-    def list_configs(self, *, account_id: str, region: str, function_name: str) -> dict:
+    def list_configs(self, *, account_id: str, region: str, function_name: str,
+                     marker: str | None = None, max_items: str | None = None) -> dict:
+        """A page of the function's configurations (MaxItems 1-50, default 50), in ARN order;
+        NextMarker (the next one's ARN) while more follow."""
+        limit = _max_items(max_items)
         backend = lambda_backends[account_id][region]
         try:
             backend.get_function(function_name)
@@ -182,8 +210,13 @@ class ProvisionedConcurrency:
             configs = sorted((c for c in self._configs.values()
                               if (c.account_id, c.region, c.function_name)
                               == (account_id, region, function_name)), key=lambda c: c.arn)
-        return {"ProvisionedConcurrencyConfigs": [
-            {"FunctionArn": c.arn, **self._describe(c)} for c in configs]}
+        if marker:
+            configs = [c for c in configs if c.arn >= marker]
+        page = {"ProvisionedConcurrencyConfigs": [
+            {"FunctionArn": c.arn, **self._describe(c)} for c in configs[:limit]]}
+        if len(configs) > limit:
+            page["NextMarker"] = configs[limit].arn
+        return page
 
     def forget(self, account_id: str) -> None:
         """The account was reset: its configurations and environments go."""

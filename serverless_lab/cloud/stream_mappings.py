@@ -44,8 +44,10 @@ write), and `lab clock --advance` closes an open window at once. With a factor a
 lane keeps its own windows and state (AWS documents the state per shard). A sandbox whose
 windows only wait for their end is quiet, as Firehose's buffers are.
 
-Not modelled: enhanced fan-out consumers, the order of parent and child shards after a
-reshard, and records expiring with the stream's retention period. Retries wait 0.1 s,
+After a reshard (SplitShard, MergeShards, UpdateShardCount) a child shard's pollers wait
+until the mapping has processed its parents to their end, as Lambda does, so a partition
+key's records stay in order across it. Not modelled: enhanced fan-out consumers and records
+expiring with the stream's retention period. Retries wait 0.1 s,
 doubling up to 2 s: AWS does not document its backoff, and lab time is short.
 
 Each poller has its own thread and sleeps on an event set when its stream gets a record (or
@@ -316,6 +318,22 @@ class ShardPoller:
         checkpoints[key] = max(seq, checkpoints[key])
         for number in [n for n in self.arrivals if n <= self.checkpoint]:
             del self.arrivals[number]
+        for child in self.mappings.waiting_on.pop(key, ()):  # a reshard's children
+            child.wake.set()
+
+    def _parents_pending(self, shard) -> bool:
+        """Whether a parent of the shard (after a split, or both after a merge) still has
+        records this mapping has not processed: Lambda reads a parent to its end before its
+        children, so each partition key's records stay in order across a reshard."""
+        parents = [p for p in (getattr(shard, "parent", None),
+                               getattr(shard, "adjacent_parent", None)) if p]
+        if not parents:
+            return False
+        for parent in parents:  # before looking, so a parent finishing meanwhile wakes it
+            self.mappings.waiting_on.setdefault((self.uuid, parent), set()).add(self)
+        shards = self.source.shards(self.account_id, self.region, self.source_arn)
+        return any(p in shards and self.mappings.checkpoints.get((self.uuid, p), 0)
+                   < self.source.last(shards[p]) for p in parents)
 
     def _lane(self, lane: int) -> tuple[str, str, int, int]:
         return (self.uuid, self.shard_id, self.lanes, lane)
@@ -354,7 +372,7 @@ class ShardPoller:
                 esm, shard = self.live()
                 if esm is None:
                     break
-                if shard is None:
+                if shard is None or self._parents_pending(shard):
                     self.wake.wait(IDLE_RECHECK_SECONDS)
                     self.wake.clear()
                     continue
@@ -660,6 +678,8 @@ class StreamMappings:
         self.checkpoints: dict[tuple[str, str], int] = {}  # (mapping, shard) -> sequence no.
         # (mapping, shard, factor, lane) -> sequence no., with ParallelizationFactor above 1
         self.lane_checkpoints: dict[tuple[str, str, int, int], int] = {}
+        # (mapping, parent shard) -> the pollers of its children, waiting for it to be read
+        self.waiting_on: dict[tuple[str, str], set] = {}
         self.clock = None  # the lab clock (tumbling windows); real time until use_clock
         self._lock = threading.Lock()
         self._pollers: dict[tuple[str, str, int], ShardPoller] = {}

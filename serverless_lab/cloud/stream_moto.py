@@ -13,18 +13,27 @@ record it holds and then empties the shard (so sequence numbers start again). Th
 - `KinesisBackend.put_record` and `put_records`: wake the stream's pollers once the whole
   request is written, so one PutRecords call lands in one batch;
 - `StreamShard.add`: skip a write that changes nothing (DynamoDB writes no stream record for
-  it) and wake the table stream's pollers.
+  it) and wake the table stream's pollers;
+- Kinesis's `Stream.get_shard_for_key`: look among open shards only. moto's looks at every
+  shard, so after a split or merge the closed parent, whose hash range covers its children's,
+  kept taking the writes; on Kinesis a closed shard takes none;
+- `Stream.split_shard` and `merge_shards` (UpdateShardCount uses them): the parents keep
+  their records and the children start empty, as on Kinesis (moto moves a split parent's
+  records into its children and copies merged parents' into the child, so a consumer would
+  read them twice or out of order).
 The mapping calls wrap whatever is installed (sqs_moto's hooks among them), once.
 These are moto internals: tests/cloud/test_stream_mappings.py fails loudly if they change.
 """
 
 import functools
 import inspect
+from collections import OrderedDict
+from types import SimpleNamespace
 
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend
 from moto.dynamodb.models.table import StreamShard
-from moto.kinesis.models import KinesisBackend
+from moto.kinesis.models import KinesisBackend, Stream
 
 from .stream_mappings import StreamMappings, is_stream_mapping, stream_arn
 
@@ -32,6 +41,9 @@ ORIGINALS = {
     "put_record": KinesisBackend.put_record,
     "put_records": KinesisBackend.put_records,
     "stream_add": StreamShard.add,
+    "shard_for_key": Stream.get_shard_for_key,
+    "split_shard": Stream.split_shard,
+    "merge_shards": Stream.merge_shards,
 }
 EXPECTED_SIGNATURES = {
     "put_record": "(self, stream_arn: str, stream_name: str, partition_key: str, "
@@ -40,6 +52,10 @@ EXPECTED_SIGNATURES = {
                    "records: list[dict[str, typing.Any]]) -> dict[str, typing.Any]",
     "stream_add": "(self, old: moto.dynamodb.models.dynamo_type.Item | None, "
                   "new: moto.dynamodb.models.dynamo_type.Item | None) -> None",
+    "shard_for_key": "(self, partition_key: str, explicit_hash_key: str) -> "
+                     "moto.kinesis.models.Shard | None",
+    "split_shard": "(self, shard_to_split: str, new_starting_hash_key: str) -> None",
+    "merge_shards": "(self, shard_to_merge: str, adjacent_shard_to_merge: str) -> None",
 }
 RANGES = {"ParallelizationFactor": (1, 10), "TumblingWindowInSeconds": (0, 900)}
 OUT_OF_RANGE = ("1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
@@ -159,6 +175,24 @@ def _stream_add(self: StreamShard, old, new) -> None:
         mappings.records_added(stream_arn(self.table))
 
 
+@functools.wraps(ORIGINALS["shard_for_key"])
+def _open_shard_for_key(self, partition_key: str, explicit_hash_key: str):
+    """moto's lookup (its checks of the key included), shown the open shards only: it reads
+    nothing of the stream but `shards`, and the stream itself stays as pollers see it."""
+    open_only = SimpleNamespace(shards={k: v for k, v in self.shards.items() if v.is_open})
+    return ORIGINALS["shard_for_key"](open_only, partition_key, explicit_hash_key)
+
+
+def _records_stay(original):
+    @functools.wraps(original)
+    def reshard(self, *args, **kwargs):
+        kept = {shard_id: shard.records for shard_id, shard in self.shards.items()}
+        original(self, *args, **kwargs)
+        for shard_id, shard in self.shards.items():
+            shard.records = kept.get(shard_id, OrderedDict())
+    return reshard
+
+
 def install(mappings: StreamMappings) -> None:
     """Route moto's Kinesis and DynamoDB Streams mappings to these pollers (moto's backends
     are per process: the latest lab cloud installed gets them, until it is uninstalled)."""
@@ -172,6 +206,9 @@ def install(mappings: StreamMappings) -> None:
     KinesisBackend.put_record = _put_record
     KinesisBackend.put_records = _put_records
     StreamShard.add = _stream_add
+    Stream.get_shard_for_key = _open_shard_for_key
+    Stream.split_shard = _records_stay(ORIGINALS["split_shard"])
+    Stream.merge_shards = _records_stay(ORIGINALS["merge_shards"])
 
 
 def uninstall(mappings: StreamMappings) -> None:

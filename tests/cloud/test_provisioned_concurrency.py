@@ -359,3 +359,32 @@ def test_the_moto_deliveries_that_name_an_alias_have_the_signatures_the_lab_wrap
     from serverless_lab.cloud import moto_patch
 
     assert moto_patch.naming_signatures_match()
+
+
+def test_list_pages_with_max_items_and_marker(deploy, sandbox):
+    name = deploy("echo")["functions"]["EchoFunction"]
+    client = sandbox.client("lambda")
+    for release in ("one", "two", "three"):
+        client.update_function_configuration(FunctionName=name,
+                                             Environment={"Variables": {"RELEASE": release}})
+        client.get_waiter("function_updated_v2").wait(FunctionName=name)
+        version = client.publish_version(FunctionName=name)["Version"]
+        client.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version,
+                                                  ProvisionedConcurrentExecutions=1)
+    whole = client.list_provisioned_concurrency_configs(FunctionName=name)
+    assert len(whole["ProvisionedConcurrencyConfigs"]) == 3 and "NextMarker" not in whole
+
+    first = client.list_provisioned_concurrency_configs(FunctionName=name, MaxItems=2)
+    assert len(first["ProvisionedConcurrencyConfigs"]) == 2
+    rest = client.list_provisioned_concurrency_configs(FunctionName=name, MaxItems=2,
+                                                       Marker=first["NextMarker"])
+    assert "NextMarker" not in rest
+    assert [c["FunctionArn"] for c in first["ProvisionedConcurrencyConfigs"]
+            + rest["ProvisionedConcurrencyConfigs"]] == [
+        c["FunctionArn"] for c in whole["ProvisionedConcurrencyConfigs"]]
+    paginated = client.get_paginator("list_provisioned_concurrency_configs").paginate(
+        FunctionName=name, PaginationConfig={"PageSize": 1})
+    assert [len(page["ProvisionedConcurrencyConfigs"]) for page in paginated] == [1, 1, 1]
+    assert _error(client.list_provisioned_concurrency_configs, FunctionName=name,
+                  MaxItems=51) == ("ValidationException", provisioned.MAX_ITEMS_RANGE.format(
+                      n=51, bound="less than or equal to 50"), 400)

@@ -408,6 +408,8 @@ def test_moto_internals_the_stream_hooks_rely_on_are_unchanged():
 
     assert stream_moto.signatures_match()
     assert "self.lambda_event_source_mappings.items()" in inspect.getsource(Stream.put_record)
+    lookup = inspect.getsource(stream_moto.ORIGINALS["shard_for_key"])
+    assert lookup.count("self.") == 1 and "for shard in self.shards.values():" in lookup
     add = inspect.getsource(stream_moto.ORIGINALS["stream_add"])
     assert "self.table.lambda_event_source_mappings.items()" in add
     assert "self.items = []" in add  # what detaching the mapping keeps from happening
@@ -448,6 +450,81 @@ def test_parallelization_factor_runs_two_batches_of_a_shard_at_once_in_order_per
     assert sorted({d["lane"] for d in polls}) == [0, 1]
     assert all(d["outcome"] == "success" and d["shard"] == "shardId-000000000000"
                for d in polls)
+
+
+def test_after_a_split_the_parent_shard_is_read_to_its_end_before_its_children(windows):
+    """Records of one key written before and after a split are in two shards; the child's
+    are processed only once the parent's are, so the key stays in order."""
+    stream = windows.physical("Resharded")
+    windows.kinesis.put_records(StreamName=stream, Records=[
+        {"PartitionKey": "k", "Data": f"k-{n}".encode()} for n in range(1, 5)])
+    [parent] = windows.kinesis.list_shards(StreamName=stream)["Shards"]
+    windows.kinesis.split_shard(StreamName=stream, ShardToSplit=parent["ShardId"],
+                                NewStartingHashKey=str(2**127))
+    windows.kinesis.put_records(StreamName=stream, Records=[
+        {"PartitionKey": "k", "Data": f"k-{n}".encode()} for n in range(5, 9)])
+    shards = windows.kinesis.list_shards(StreamName=stream)["Shards"]
+    assert len(shards) == 3 and sum(s.get("ParentShardId") == parent["ShardId"]
+                                    for s in shards) == 2
+    [mapping] = windows.lambda_.list_event_source_mappings(
+        FunctionName=windows.functions["InOrder"])["EventSourceMappings"]
+    windows.lambda_.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    windows.wait(lambda: sum(len(b) for b in windows.lines("InOrder")) == 8)
+    windows.wait_quiet()
+
+    invocations = windows.invocations("InOrder")
+    assert [line for batch in windows.lines("InOrder") for line in batch] == [
+        f"k k-{n}" for n in range(1, 9)]
+    # One batch after another: the child's first began after the parent's last ended.
+    ends = [i["at"] + i["duration_ms"] / 1000 for i in invocations]
+    assert all(end <= later["at"] for end, later in zip(ends, invocations[1:], strict=False))
+    shards_read = [d["shard"] for d in windows.events(kind="delivery", mode="poll")
+                   if d["target"] == windows.functions["InOrder"]]
+    assert shards_read[:2] == [parent["ShardId"]] * 2
+    assert parent["ShardId"] not in shards_read[2:]
+
+
+def test_a_split_then_a_merge_reads_every_record_once_in_order(windows):
+    """Kinesis leaves a parent's records where they are: the children of a split and the
+    child of a merge start empty (moto moved or copied them)."""
+    stream = windows.physical("Resharded")
+
+    def put(*numbers):
+        windows.kinesis.put_records(StreamName=stream, Records=[
+            {"PartitionKey": "k", "Data": f"k-{n}".encode()} for n in numbers])
+
+    def shards():
+        return {s["ShardId"]: s for s in windows.kinesis.list_shards(StreamName=stream)["Shards"]}
+
+    put(1, 2)
+    [parent] = shards()
+    windows.kinesis.split_shard(StreamName=stream, ShardToSplit=parent,
+                                NewStartingHashKey=str(2**127))
+    put(3, 4)
+    low, high = sorted(set(shards()) - {parent})
+    windows.kinesis.merge_shards(StreamName=stream, ShardToMerge=low,
+                                 AdjacentShardToMerge=high)
+    put(5, 6)
+    [merged] = set(shards()) - {parent, low, high}
+    assert (shards()[merged]["ParentShardId"], shards()[merged]["AdjacentParentShardId"]) == (
+        low, high)
+    # Each record in exactly one shard: two in the parent, two in a child, two in the merge.
+    def records_in(shard_id) -> int:
+        iterator = windows.kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")
+        return len(windows.kinesis.get_records(
+            ShardIterator=iterator["ShardIterator"])["Records"])
+
+    held = {shard_id: records_in(shard_id) for shard_id in shards()}
+    assert sorted(held.values()) == [0, 2, 2, 2] and held[parent] == held[merged] == 2
+
+    [mapping] = windows.lambda_.list_event_source_mappings(
+        FunctionName=windows.functions["InOrder"])["EventSourceMappings"]
+    windows.lambda_.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    windows.wait(lambda: sum(len(b) for b in windows.lines("InOrder")) >= 6)
+    windows.wait_quiet()
+    assert [line for batch in windows.lines("InOrder") for line in batch] == [
+        f"k k-{n}" for n in range(1, 7)]
 
 
 def test_parallelization_factor_and_tumbling_window_out_of_range_are_refused(windows):
