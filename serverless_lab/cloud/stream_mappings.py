@@ -286,6 +286,7 @@ class ShardPoller:
     holding: bool = False  # has read records it has not finished with
     window: Window | None = None
     arrivals: dict = field(default_factory=dict)  # sequence number -> arrival on the lab clock
+    parents_done: bool = False  # its shard's parents (a reshard) are read to their end
 
     @property
     def source(self):
@@ -327,13 +328,16 @@ class ShardPoller:
         children, so each partition key's records stay in order across a reshard."""
         parents = [p for p in (getattr(shard, "parent", None),
                                getattr(shard, "adjacent_parent", None)) if p]
-        if not parents:
+        if not parents or self.parents_done:
             return False
         for parent in parents:  # before looking, so a parent finishing meanwhile wakes it
             self.mappings.waiting_on.setdefault((self.uuid, parent), set()).add(self)
         shards = self.source.shards(self.account_id, self.region, self.source_arn)
-        return any(p in shards and self.mappings.checkpoints.get((self.uuid, p), 0)
-                   < self.source.last(shards[p]) for p in parents)
+        # A closed parent takes no more records: once read to its end, it stays done.
+        self.parents_done = not any(
+            p in shards and self.mappings.checkpoints.get((self.uuid, p), 0)
+            < self.source.last(shards[p]) for p in parents)
+        return not self.parents_done
 
     def _lane(self, lane: int) -> tuple[str, str, int, int]:
         return (self.uuid, self.shard_id, self.lanes, lane)
@@ -751,6 +755,8 @@ class StreamMappings:
                 del self.checkpoints[key]
             for key in [k for k in self.lane_checkpoints if k[0] == uuid]:
                 del self.lane_checkpoints[key]
+            for key in [k for k in self.waiting_on if k[0] == uuid]:
+                del self.waiting_on[key]
 
     def records_added(self, source_arn: str) -> None:
         """A stream got records: wake its pollers (and start any for a new shard)."""
