@@ -18,9 +18,9 @@ record it holds and then empties the shard (so sequence numbers start again). Th
   shard, so after a split or merge the closed parent, whose hash range covers its children's,
   kept taking the writes; on Kinesis a closed shard takes none;
 - `Stream.split_shard` and `merge_shards` (UpdateShardCount uses them): the parents keep
-  their records and the children start empty, as on Kinesis (moto moves a split parent's
-  records into its children and copies merged parents' into the child, so a consumer would
-  read them twice or out of order).
+  their records and the children start empty, as on Kinesis (moto empties a split parent
+  and writes its records again through the key lookup, and copies merged parents' records
+  into the child, so a consumer would read them twice or out of order).
 The mapping calls wrap whatever is installed (sqs_moto's hooks among them), once.
 These are moto internals: tests/cloud/test_stream_mappings.py fails loudly if they change.
 """

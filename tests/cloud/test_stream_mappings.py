@@ -486,7 +486,7 @@ def test_after_a_split_the_parent_shard_is_read_to_its_end_before_its_children(w
 
 def test_a_split_then_a_merge_reads_every_record_once_in_order(windows):
     """Kinesis leaves a parent's records where they are: the children of a split and the
-    child of a merge start empty (moto moved or copied them)."""
+    child of a merge start empty (moto re-wrote or copied the records)."""
     stream = windows.physical("Resharded")
 
     def put(*numbers):
