@@ -64,7 +64,7 @@
       answer = await response.json();
       if (!response.ok) throw new Error(answer.error || response.statusText);
     } catch (error) {
-      status.textContent = `Could not deploy the chat: ${error.message}`;
+      status.textContent = `Could not start the chat: ${error.message}`;
       return;
     }
     status.textContent = "Connecting…";
