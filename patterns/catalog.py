@@ -8,7 +8,7 @@ web app and the tests read the same catalog.
 
 import os
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -88,28 +88,32 @@ class Pattern:
     def template_text(self) -> str:
         return (self.folder / "template.yaml").read_text()
 
+    @cached_property
+    def resources(self) -> tuple[dict, ...]:
+        """The template's resources, read once (the catalog keeps its Pattern objects)."""
+        from serverless_lab.cloud.sam import template_read
+
+        return tuple(template_read(self.folder)["Resources"].values())
+
+    @cached_property
+    def event_types(self) -> frozenset[str]:
+        """The Type of every function's Events entry (Api, HttpApi, Schedule, SQS...)."""
+        return frozenset(event.get("Type") for r in self.resources
+                         for event in ((r.get("Properties") or {}).get("Events") or {}).values())
+
     @property
     def has_http_api(self) -> bool:
         """Whether any function is behind an HTTP route (so the page offers a request form)."""
-        from serverless_lab.cloud.sam import template_read
-
-        resources = template_read(self.folder)["Resources"].values()
-        return any(event.get("Type") in ("Api", "HttpApi")
-                   for r in resources
-                   for event in (r.get("Properties", {}).get("Events") or {}).values())
+        return bool(self.event_types & {"Api", "HttpApi"})
 
     @property
     def has_schedules(self) -> bool:
         """Whether anything fires on a schedule (so the page offers the sandbox clock)."""
-        from serverless_lab.cloud.sam import template_read
-
-        resources = template_read(self.folder)["Resources"].values()
-        return any(r.get("Type") == "AWS::Scheduler::Schedule"
-                   or (r.get("Type") == "AWS::Events::Rule"
-                       and "ScheduleExpression" in (r.get("Properties") or {}))
-                   or any(event.get("Type") in ("Schedule", "ScheduleV2")
-                          for event in ((r.get("Properties") or {}).get("Events") or {}).values())
-                   for r in resources)
+        return bool(self.event_types & {"Schedule", "ScheduleV2"}) or any(
+            r.get("Type") == "AWS::Scheduler::Schedule"
+            or (r.get("Type") == "AWS::Events::Rule"
+                and "ScheduleExpression" in (r.get("Properties") or {}))
+            for r in self.resources)
 
     def handler_sources(self) -> list[SourceFile]:
         return [SourceFile(str(p.relative_to(self.folder)), p.read_text())

@@ -20,7 +20,7 @@ function's DLQ per function, not per version. The error messages are the lab's w
 import functools
 import random
 
-from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
 from moto.awslambda.models import LambdaStorage, lambda_backends
 
 TOO_MANY = "An alias can route to at most one additional version (AdditionalVersionWeights)."
@@ -52,7 +52,7 @@ def routed(fn, qualified_arn: str | None, *, draw=random.random):
     backend = lambda_backends[fn.account_id][fn.region]
     try:
         alias = backend.get_alias(alias_name, fn.function_name)
-    except Exception:  # noqa: BLE001 - deleted since: the version resolved already runs
+    except LambdaClientError:  # deleted since: the version resolved already runs
         return fn
     threshold = 0.0
     pick = draw()

@@ -58,27 +58,22 @@ MAX_ITEMS_RANGE = ("1 validation error detected: Value '{n}' at 'maxItems' faile
                    "constraint: Member must have value {bound}")
 
 
-def _max_items(text: str | None) -> int:
-    if text is None:
-        return LIST_MAX_ITEMS
-    try:
-        n = int(text)
-    except ValueError:
-        raise ApiError(400, "ValidationException", MAX_ITEMS_RANGE.format(
-            n=text, bound="greater than or equal to 1")) from None
-    if n < 1:
-        raise ApiError(400, "ValidationException", MAX_ITEMS_RANGE.format(
-            n=n, bound="greater than or equal to 1"))
-    if n > LIST_MAX_ITEMS:
-        raise ApiError(400, "ValidationException", MAX_ITEMS_RANGE.format(
-            n=n, bound=f"less than or equal to {LIST_MAX_ITEMS}"))
-    return n
-
-
 class ApiError(Exception):
     def __init__(self, status: int, error_type: str, message: str):
         super().__init__(message)
         self.status, self.error_type, self.message = status, error_type, message
+
+
+def _max_items(text: str | None) -> int:
+    """ListProvisionedConcurrencyConfigs' MaxItems: 1-50, 50 when not given."""
+    if text is None:
+        return LIST_MAX_ITEMS
+    n = int(text) if text.lstrip("-").isdigit() else None
+    if n is not None and 1 <= n <= LIST_MAX_ITEMS:
+        return n
+    bound = (f"less than or equal to {LIST_MAX_ITEMS}" if n is not None and n > LIST_MAX_ITEMS
+             else "greater than or equal to 1")
+    raise ApiError(400, "ValidationException", MAX_ITEMS_RANGE.format(n=text, bound=bound))
 
 
 @dataclass
