@@ -3,7 +3,7 @@ triggers, generated from its template so they name its real resources and routes
 
 import json
 
-from serverless_lab.cloud.sam import SERVERLESS_FUNCTION, template_read
+from serverless_lab.cloud.deploy.sam import SERVERLESS_FUNCTION, template_read
 
 from .catalog import Pattern
 

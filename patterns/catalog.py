@@ -91,7 +91,7 @@ class Pattern:
     @cached_property
     def resources(self) -> tuple[dict, ...]:
         """The template's resources, read once (the catalog keeps its Pattern objects)."""
-        from serverless_lab.cloud.sam import template_read
+        from serverless_lab.cloud.deploy.sam import template_read
 
         return tuple(template_read(self.folder)["Resources"].values())
 

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .diagrams import _refs as refs
+from .template_refs import refs
 
 SAM_TYPES = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
 PRINCIPALS = {"lambda.amazonaws.com": "Lambda", "states.amazonaws.com": "Step Functions",

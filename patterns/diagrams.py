@@ -6,11 +6,13 @@ Layers are subgraphs; synchronous edges are solid, asynchronous (polled or pushe
 Inside a layer, a dashed box around a node is the IAM role it acts with (diagram_roles.py).
 """
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from serverless_lab.cloud.sam import template_read
+from serverless_lab.cloud.deploy.sam import template_read
+
+from .diagram_roles import policy_targets, role_boundaries
+from .template_refs import refs
 
 LAYERS = (("client", "Client"), ("api", "API"), ("compute", "Compute"),
           ("integration", "Integration"), ("data", "Data"))
@@ -120,29 +122,7 @@ class Diagram:
                 for e in self.edges]
 
 
-def _refs(value) -> set[str]:
-    """Logical ids a property refers to (Ref, GetAtt, Sub)."""
-    found = set()
-    if isinstance(value, dict):
-        if "Ref" in value:
-            found.add(value["Ref"])
-        if "Fn::GetAtt" in value:
-            target = value["Fn::GetAtt"]
-            found.add(target[0] if isinstance(target, list) else target.split(".")[0])
-        if "Fn::Sub" in value:
-            text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
-            found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}]+)\}", text)}
-        for v in value.values():
-            found |= _refs(v)
-    elif isinstance(value, list):
-        for v in value:
-            found |= _refs(v)
-    return found
-
-
 def diagram_from_template(folder: Path) -> Diagram:
-    from .diagram_roles import policy_targets, role_boundaries  # it reads _refs from here
-
     template = template_read(folder)
     resources = template["Resources"]
     diagram = Diagram()
@@ -162,7 +142,7 @@ def diagram_from_template(folder: Path) -> Diagram:
             _add_event_edges(diagram, logical_id, event)
         destinations = (properties.get("EventInvokeConfig") or {}).get("DestinationConfig") or {}
         for outcome, destination in destinations.items():  # OnSuccess, OnFailure
-            for target in _refs(destination) & diagram.nodes.keys():
+            for target in refs(destination) & diagram.nodes.keys():
                 label = "failed" if outcome == "OnFailure" else "successful"
                 diagram.edges.append(Edge(logical_id, target, f"{label} async invocations",
                                           asynchronous=True))
@@ -204,12 +184,12 @@ def _add_websocket_edges(diagram: Diagram, resources: dict) -> None:
         for route in resources.values():
             route_properties = route.get("Properties") or {}
             if route.get("Type") != "AWS::ApiGatewayV2::Route" or \
-                    api not in _refs(route_properties.get("ApiId")):
+                    api not in refs(route_properties.get("ApiId")):
                 continue
-            for integration in _refs(route_properties.get("Target")):
+            for integration in refs(route_properties.get("Target")):
                 uri = (resources.get(integration, {}).get("Properties") or {}).get(
                     "IntegrationUri")
-                for function in _refs(uri) & diagram.nodes.keys():
+                for function in refs(uri) & diagram.nodes.keys():
                     diagram.edges.append(Edge(api, function,
                                               f"invokes on {route_properties.get('RouteKey')}"))
 
@@ -219,7 +199,7 @@ def _add_authorizer_edges(diagram: Diagram, api: str, properties: dict) -> None:
     the user pools whose tokens it verifies (the client signs in to those first)."""
     authorizers = (properties.get("Auth") or {}).get("Authorizers") or {}
     for authorizer in authorizers.values():
-        for target in _refs(authorizer) & diagram.nodes.keys():
+        for target in refs(authorizer) & diagram.nodes.keys():
             if diagram.nodes[target][0] == "compute":
                 diagram.edges.append(Edge(api, target, "asks for a policy (Lambda authorizer)"))
                 continue
@@ -242,15 +222,15 @@ def _add_service_integration_edges(diagram: Diagram, resources: dict) -> None:
                     integration = (operation or {}).get("x-amazon-apigateway-integration", {})
                     if integration.get("type", "").lower() != "aws":
                         continue
-                    for target in _refs(integration.get("uri", {})) & diagram.nodes.keys():
+                    for target in refs(integration.get("uri", {})) & diagram.nodes.keys():
                         if "client" not in diagram.nodes:
                             diagram.nodes["client"] = ("client", "Client<br/>browser or app")
                             diagram.edges.insert(0, Edge("client", logical_id, "HTTPS request"))
                         diagram.edges.append(Edge(logical_id, target,
                                                   f"sends on {method.upper()} {path}"))
         if resource.get("Type") == "AWS::SNS::Subscription":
-            topics = _refs(properties.get("TopicArn", {})) & diagram.nodes.keys()
-            endpoints = _refs(properties.get("Endpoint", {})) & diagram.nodes.keys()
+            topics = refs(properties.get("TopicArn", {})) & diagram.nodes.keys()
+            endpoints = refs(properties.get("Endpoint", {})) & diagram.nodes.keys()
             notes = [properties.get("Protocol", "")]
             if properties.get("FilterPolicy"):
                 notes.append("filter policy")
@@ -264,7 +244,7 @@ def _add_service_integration_edges(diagram: Diagram, resources: dict) -> None:
         if resource.get("Type") == "AWS::KinesisFirehose::DeliveryStream":
             _add_firehose_edges(diagram, logical_id, properties)
         redrive = properties.get("RedrivePolicy") or {}
-        for target in _refs(redrive) & diagram.nodes.keys():
+        for target in refs(redrive) & diagram.nodes.keys():
             diagram.edges.append(Edge(logical_id, target, "redrives after maxReceiveCount",
                                       asynchronous=True))
 
@@ -273,18 +253,18 @@ def _add_firehose_edges(diagram: Diagram, stream: str, properties: dict) -> None
     """A Firehose stream: the Kinesis stream it reads, the bucket it delivers buffered objects
     to, and the functions that transform its records."""
     source = properties.get("KinesisStreamSourceConfiguration") or {}
-    for target in _refs(source.get("KinesisStreamARN", {})) & diagram.nodes.keys():
+    for target in refs(source.get("KinesisStreamARN", {})) & diagram.nodes.keys():
         diagram.edges.append(Edge(target, stream, "read by Firehose (Kinesis source)",
                                   asynchronous=True))
     for key in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
         destination = properties.get(key) or {}
         hints = destination.get("BufferingHints") or {}
         buffering = (f"{hints.get('SizeInMBs', 5)} MiB or {hints.get('IntervalInSeconds', 300)} s")
-        for target in _refs(destination.get("BucketARN", {})) & diagram.nodes.keys():
+        for target in refs(destination.get("BucketARN", {})) & diagram.nodes.keys():
             diagram.edges.append(Edge(stream, target, f"delivers buffered objects ({buffering})",
                                       asynchronous=True))
         processors = (destination.get("ProcessingConfiguration") or {}).get("Processors") or []
-        for target in _refs(processors) & diagram.nodes.keys():
+        for target in refs(processors) & diagram.nodes.keys():
             if diagram.nodes[target][0] == "compute":
                 diagram.edges.append(Edge(stream, target, "transforms records (Lambda)"))
 
@@ -293,7 +273,7 @@ def _add_event_edges(diagram: Diagram, function: str, event: dict) -> None:
     kind = event.get("Type")
     properties = event.get("Properties", {})
     if kind in ("Api", "HttpApi"):
-        api = next(iter(_refs(properties.get("RestApiId", properties.get("ApiId", {})))),
+        api = next(iter(refs(properties.get("RestApiId", properties.get("ApiId", {})))),
                    IMPLICIT_API)
         if api not in diagram.nodes:
             label = "API Gateway (HTTP)" if kind == "HttpApi" else "API Gateway (REST)"
@@ -311,9 +291,9 @@ def _add_event_edges(diagram: Diagram, function: str, event: dict) -> None:
         diagram.edges.append(Edge(node, function, f"triggers ({kind})", asynchronous=True))
     else:
         # A stream mapping's DestinationConfig names where failed records go, not a trigger.
-        failed = _refs(properties.get("DestinationConfig", {})) & diagram.nodes.keys()
+        failed = refs(properties.get("DestinationConfig", {})) & diagram.nodes.keys()
         triggers = {k: v for k, v in properties.items() if k != "DestinationConfig"}
-        for source in _refs(triggers) & diagram.nodes.keys():
+        for source in refs(triggers) & diagram.nodes.keys():
             diagram.edges.append(Edge(source, function, f"triggers ({kind})",
                                       asynchronous=kind in ASYNC_EVENTS))
         for target in failed:

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import yaml
 
-from serverless_lab.cloud.deploy import emulated
-from serverless_lab.cloud.sam import (
+from serverless_lab.cloud.deploy.sam import (
     SERVERLESS_FUNCTION,
     TemplateError,
     function_code_folders,
     template_read,
     translate,
 )
+from serverless_lab.cloud.deploy.stack import emulated
 
 from .catalog import CATALOG_DIR, IMPORTS_DIR
 

@@ -7,7 +7,7 @@ import base64
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 
 from botocore.exceptions import ClientError
 
@@ -15,76 +15,14 @@ from serverless_lab.cloud.client import LabClient, LabCloudError
 from serverless_lab.cloud.clients import client as aws_client
 
 from .catalog import Pattern, Scenario, Step
+from .run_trace import Expectation, RunTrace, StepResult, events_until_quiet
 from .websocket_steps import received_check, send_websocket, websockets_close
 
-QUIET_TIMEOUT_SECONDS = 10.0
 STEP_REFERENCE = re.compile(r"(?<!\$)\{([\w-]+)\.([\w.]+)\}")
 RESOURCE_REFERENCE = re.compile(r"\$\{(\w+)\}")
 UNKNOWN_REFERENCE = "step {step!r} refers to {ref!r}, which no earlier response has"
 UNKNOWN_RESOURCE = "step {step!r} refers to {ref!r}, which the stack does not have"
 OUTSIDE_URL = "{url} is not the lab cloud's: a step's url may only point into the sandbox"
-EVENT_TYPES_SHOWN = ("http", "delivery", "invocation", "api_call", "execution")
-
-
-@dataclass
-class Expectation:
-    step: str
-    check: str
-    expected: object
-    actual: object
-    passed: bool
-
-
-@dataclass
-class StepResult:
-    name: str
-    request: dict
-    response: dict | None = None
-    events: list[dict] = field(default_factory=list)
-    expectations: list[Expectation] = field(default_factory=list)
-
-    @property
-    def invocations(self) -> list[dict]:
-        return [e for e in self.events if e["type"] == "invocation"]
-
-
-@dataclass
-class RunTrace:
-    pattern: str
-    scenario: str | None
-    learner: str
-    account_id: str
-    stack: str
-    started_at: float
-    duration_ms: float = 0.0
-    steps: list[StepResult] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def expectations(self) -> list[Expectation]:
-        return [x for step in self.steps for x in step.expectations]
-
-    @property
-    def invocations(self) -> list[dict]:
-        return [i for step in self.steps for i in step.invocations]
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(x.passed for x in self.expectations)
-
-    def as_json(self) -> dict:
-        document = asdict(self)
-        document["ok"] = self.ok
-        document["invocations"] = [_invocation_summary(i) for i in self.invocations]
-        document["expectations"] = [asdict(x) for x in self.expectations]
-        return document
-
-
-def _invocation_summary(event: dict) -> dict:
-    keys = ("function_name", "request_id", "cold_start", "duration_ms", "billed_duration_ms",
-            "memory_size_mb", "max_memory_used_mb", "init_duration_ms", "initialization_type",
-            "version", "error", "report")
-    return {k: event.get(k) for k in keys}
 
 
 def run_scenario(*, client: LabClient, learner: str, pattern: Pattern,
@@ -229,7 +167,7 @@ def _send_aws(*, client, learner, deployment, name, request, sandbox) -> StepRes
         result.response = {"status": e.response["ResponseMetadata"].get("HTTPStatusCode"),
                            "json": {"error": e.response["Error"]}}
     result.response["body"] = json.dumps(result.response["json"], default=str)
-    result.events = _events_until_quiet(client, learner, mark)
+    result.events = events_until_quiet(client, learner, mark)
     return result
 
 
@@ -250,7 +188,7 @@ def _send_invoke(*, client, learner, deployment, name, request, sandbox) -> Step
                        "json": invocation["error"] or payload,
                        "body": json.dumps(invocation["error"]) if invocation["error"]
                        else invocation["payload"] or ""}
-    result.events = _events_until_quiet(client, learner, mark)
+    result.events = events_until_quiet(client, learner, mark)
     return result
 
 
@@ -263,7 +201,7 @@ def _send_clock(*, client, learner, deployment, name, request, sandbox) -> StepR
         result.response = {"status": 200, "json": answer, "body": json.dumps(answer)}
     except LabCloudError as e:
         result.response = {"status": 400, "json": {"error": str(e)}, "body": str(e)}
-    result.events = _events_until_quiet(client, learner, mark)
+    result.events = events_until_quiet(client, learner, mark)
     return result
 
 
@@ -286,23 +224,13 @@ def _send(*, client, learner, deployment, name, request, sandbox=None) -> StepRe
                          headers=request.get("headers"))
     result.response = {"status": answer.status, "headers": answer.headers,
                        "body": answer.body, "json": _json_or_none(answer.body)}
-    result.events = _events_until_quiet(client, learner, mark)
+    result.events = events_until_quiet(client, learner, mark)
     return result
 
 
 def _lab_endpoints(client, sandbox) -> tuple[str, ...]:
     found = [client.url] + ([sandbox.found["endpoint_url"]] if sandbox else [])
     return tuple(f"{u.rstrip('/')}/" for u in found)
-
-
-def _events_until_quiet(client, learner, mark) -> list[dict]:
-    deadline = time.monotonic() + QUIET_TIMEOUT_SECONDS
-    while True:
-        page = client.trace(learner, since=mark)
-        if page["quiet"] or time.monotonic() > deadline:
-            events = [e for e in page["events"] if e["type"] in EVENT_TYPES_SHOWN]
-            return sorted(events, key=lambda e: (e["at"], e["seq"]))
-        time.sleep(0.02)
 
 
 def _json_or_none(text: str):

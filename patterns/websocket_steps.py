@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from .run_trace import StepResult, events_until_quiet
+
 NO_WEBSOCKET_API = "this pattern has no WebSocket API to connect to"
 UNKNOWN_CLIENT = "no open client {client!r}: connect it in an earlier step"
 DELIVERY_WAIT_SECONDS = 5.0
@@ -29,7 +31,6 @@ _clients: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary(
 def send_websocket(*, client, learner, deployment, name, request, sandbox):
     """Run one websocket step; the StepResult has the handshake's status (101 when the
     connection opened), the messages each client received and the hops it caused."""
-    from .runs import StepResult, _events_until_quiet
 
     clients = _clients.setdefault(sandbox, {})
     who = str(request.get("client", "client"))
@@ -55,7 +56,7 @@ def send_websocket(*, client, learner, deployment, name, request, sandbox):
         result.response = {"status": websocket.close_code if websocket else 400,
                            "json": None if websocket else {"error": UNKNOWN_CLIENT.format(
                                client=who)}}
-    result.events = _events_until_quiet(client, learner, mark)
+    result.events = events_until_quiet(client, learner, mark)
     for other, websocket in clients.items():
         _drain(websocket, received.setdefault(other, []))
     result.response["received"] = {k: [_parsed(m) for m in v] for k, v in received.items()}
@@ -131,7 +132,6 @@ def _parsed(message):
 def websockets_close(sandbox, *, client, learner) -> None:
     """Close the run's clients, and wait until their $disconnect has run in the sandbox, so
     the next run starts from a settled table."""
-    from .runs import _events_until_quiet
 
     clients = _clients.pop(sandbox, None) or {}
     if not clients:
@@ -139,7 +139,7 @@ def websockets_close(sandbox, *, client, learner) -> None:
     mark = client.trace(learner, since=2**62)["last_seq"]
     for websocket in clients.values():
         websocket.close()
-    _events_until_quiet(client, learner, mark)
+    events_until_quiet(client, learner, mark)
 
 
 def received_check(expected: dict, result, sandbox):

@@ -15,10 +15,10 @@ from werkzeug.wrappers import Request, Response
 
 from . import trace
 from .accounts import InvalidLearner
+from .awslambda.runtime.functions import Throttled
 from .clock import ClockError, duration_seconds
-from .deploy import DeployError, stack_deploy
-from .runtime.lambda_runtime import Throttled
-from .sam import TemplateError
+from .deploy.sam import TemplateError
+from .deploy.stack import DeployError, stack_deploy
 
 logger = logging.getLogger(__name__)
 UNKNOWN_FUNCTION = "no function {function!r} in stack {stack!r}"

@@ -3,7 +3,7 @@
 One threaded WSGI server answers three kinds of request:
 - `/_lab/...`: the control API the web app and the CLI use (control.py);
 - `/restapis/<id>/<stage>/_user_request_/...` and `/_aws/execute-api/<id>/...`: learners'
-  REST APIs (apigateway.py) and HTTP APIs (httpapi.py);
+  REST APIs (apigateway/rest.py) and HTTP APIs (apigateway/http_api.py);
 - everything else: AWS API calls, handled by moto and recorded in the caller's trace.
 Threaded is required: handlers call back into the server while an invocation is in flight.
 """
@@ -20,34 +20,31 @@ from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from . import (
-    alias_routing,
-    apigateway,
-    apigateway_aws,
-    eventbridge,
-    firehose,
-    invoke_api,
-    moto_patch,
-    provisioned,
-    recursion,
-    s3_events,
-    sns_moto,
-    sqs_attributes,
-    sqs_moto,
-    stepfunctions,
-    stream_moto,
-    trace,
-    websocket,
-    wire,
-)
+from . import trace, wire
 from .accounts import BOOTSTRAP, Accounts
-from .async_invoke import AsyncInvoker
+from .apigateway import aws_integration
+from .apigateway.messages import HttpRequest
+from .apigateway.rest import EXECUTE_API, USER_REQUEST, RestApiGateway
+from .apigateway.websocket import WebSocketGateway
+from .awslambda import alias_routing, invoke_api, moto_patch, provisioned, recursion
+from .awslambda.async_invoke import AsyncInvoker
+from .awslambda.event_source_mapping.sqs_poller import SqsMappings
+from .awslambda.event_source_mapping.stream_mappings import StreamMappings
+from .awslambda.runtime.lambda_runtime import LambdaRuntime
 from .clock import LabClock
 from .control import ControlApi
+from .eventbridge import moto_patch as eventbridge_patch
+from .eventbridge.plane import EventPlane
+from .firehose import moto_patch as firehose_patch
+from .firehose.delivery import Firehose
 from .http_server import KeepAliveRequestHandler
-from .runtime.lambda_runtime import LambdaRuntime
-from .sqs_mappings import SqsMappings
-from .stream_mappings import StreamMappings
+from .kinesis import moto_patch as kinesis_patch
+from .s3 import moto_patch as s3_patch
+from .sns import moto_patch as sns_patch
+from .sqs import moto_patch as sqs_patch
+from .sqs import redrive_policy
+from .stepfunctions import moto_patch as stepfunctions_patch
+from .stepfunctions.execution import ExecutionWiring
 
 DEFAULT_PORT = 4566
 # How AWS hands each source's events to Lambda: pushed as an asynchronous invocation, or
@@ -68,7 +65,7 @@ class LabApp:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_lab/"):
             return self.cloud.control(environ, start_response)
-        if found := apigateway.USER_REQUEST.match(path) or apigateway.EXECUTE_API.match(path):
+        if found := USER_REQUEST.match(path) or EXECUTE_API.match(path):
             return self._user_request(found, environ, start_response)
         return self._aws_call(environ, start_response)
 
@@ -78,7 +75,7 @@ class LabApp:
                    if key.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
-        request = apigateway.HttpRequest(
+        request = HttpRequest(
             method=environ["REQUEST_METHOD"], path=found["path"] or "/", headers=headers,
             query=environ.get("QUERY_STRING", ""),
             body=environ["wsgi.input"].read(length) if length else b"",
@@ -165,20 +162,20 @@ class LabCloud:
             **({"idle_ttl": idle_ttl} if idle_ttl else {}))
         self._previous_invoke = moto_patch.install(self.invoke_from_moto)
         moto_patch.speed_up_dispatch()
-        s3_events.install()
-        sns_moto.install()
-        sqs_attributes.install()
+        s3_patch.install()
+        sns_patch.install()
+        redrive_policy.install()
         self.sqs_mappings = SqsMappings(invoke=self.invoke, recorder=self.recorder)
-        sqs_moto.install(self.sqs_mappings)
-        # Kinesis and DynamoDB Streams mappings: a poller per shard (after sqs_moto: it wraps
-        # the mapping calls sqs_moto installs).
+        sqs_patch.install(self.sqs_mappings)
+        # Kinesis and DynamoDB Streams mappings: a poller per shard (after sqs_patch: it wraps
+        # the mapping calls sqs_patch installs).
         self.stream_mappings = StreamMappings(invoke=self.invoke, recorder=self.recorder,
                                               deliver=self.deliver,
                                               sandbox=self.accounts.service_sandbox)
-        stream_moto.install(self.stream_mappings)
-        self._aws_integrations = apigateway_aws.install(accounts=self.accounts,
+        kinesis_patch.install(self.stream_mappings)
+        self._aws_integrations = aws_integration.install(accounts=self.accounts,
                                                         endpoint_url=self.url)
-        stepfunctions.install(self)
+        stepfunctions_patch.install(ExecutionWiring(self))
         self.chains = recursion.Chains()
         recursion.install()  # SQS keeps a handler's trace header on the messages it sends
         self.provisioned = provisioned.ProvisionedConcurrency(
@@ -196,16 +193,16 @@ class LabCloud:
         self.clock = LabClock()
         self.stream_mappings.use_clock(self.clock)  # tumbling windows run on the lab clock
         self.clock.skip_listeners.append(self.runtime.idle_through)
-        self.events = eventbridge.EventPlane(recorder=self.recorder, clock=self.clock,
+        self.events = EventPlane(recorder=self.recorder, clock=self.clock,
                                              invoke_async=self.async_invoker.submit)
-        eventbridge.install(self.events)
+        eventbridge_patch.install(self.events)
         # Firehose delivery streams: buffers delivered to S3 on the lab clock.
-        self.firehose = firehose.Firehose(recorder=self.recorder, clock=self.clock,
+        self.firehose = Firehose(recorder=self.recorder, clock=self.clock,
                                           accounts=self.accounts, invoke=self.invoke)
-        firehose.install(self.firehose)
-        self.rest_apis = apigateway.RestApiGateway(invoke=self.invoke, recorder=self.recorder)
+        firehose_patch.install(self.firehose)
+        self.rest_apis = RestApiGateway(invoke=self.invoke, recorder=self.recorder)
         # WebSocket APIs: their endpoint and, over HTTPS, their @connections API.
-        self.websockets = websocket.WebSocketGateway(
+        self.websockets = WebSocketGateway(
             host=host, invoke=self.invoke, recorder=self.recorder, caller=self.caller,
             tls_dir=self.data_dir / "tls" / str(self.port))
         self.runtime.ca_bundle = str(self.websockets.ca_file)  # workers trust that HTTPS
@@ -229,11 +226,11 @@ class LabCloud:
         self.firehose.stop()
         self.events.stop()
         self.sqs_mappings.stop()
-        sqs_moto.uninstall(self.sqs_mappings)
+        sqs_patch.uninstall(self.sqs_mappings)
         self.stream_mappings.stop()
-        stream_moto.uninstall(self.stream_mappings)
-        stepfunctions.uninstall(self)
-        apigateway_aws.uninstall(self._aws_integrations)
+        kinesis_patch.uninstall(self.stream_mappings)
+        stepfunctions_patch.uninstall(self)
+        aws_integration.uninstall(self._aws_integrations)
         # moto's hooks are per process: give them back to the lab cloud that ran before this
         # one (`lab bench` starts and stops its own inside a running one).
         moto_patch.restore(self._previous_invoke)

@@ -1,7 +1,7 @@
 """A message over the service's limit gets AWS's error, and nothing else changes.
 
 The limits are content/aws_numbers.yaml's: SQS 1 MiB (raised from 256 KiB in 2025), SNS
-256 KiB by default (sns_moto.py makes moto count bytes and word its error as AWS does).
+256 KiB by default (sns/moto_patch.py makes moto count bytes and word its error as AWS does).
 """
 
 import botocore.exceptions

@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 from moto.awslambda.models import LambdaFunction
 
-from serverless_lab.cloud import moto_patch
+from serverless_lab.cloud.awslambda import moto_patch
 
 
 def test_moto_is_the_pinned_version():
@@ -35,7 +35,7 @@ def test_invoke_api_runs_the_handler_in_the_lab_runtime(lab_cloud, deploy, sandb
 
 
 def test_sqs_mapping_hooks_keep_the_signatures_the_lab_was_written_for():
-    from serverless_lab.cloud import sqs_moto
+    from serverless_lab.cloud.sqs import moto_patch as sqs_moto
 
     assert sqs_moto.signatures_match()
 
@@ -43,7 +43,7 @@ def test_sqs_mapping_hooks_keep_the_signatures_the_lab_was_written_for():
 def test_moto_still_delivers_sqs_through_the_queue_attribute_the_lab_empties():
     # sqs_moto takes each new mapping off `queue.lambda_event_source_mappings`, which is what
     # moto's add_message walks to deliver synchronously, and deletes under `_messages_lock`.
-    from serverless_lab.cloud import sqs_moto
+    from serverless_lab.cloud.sqs import moto_patch as sqs_moto
 
     add_message = inspect.getsource(sqs_moto.ORIGINALS["add_message"])
     assert "self.lambda_event_source_mappings.items()" in add_message
@@ -67,14 +67,14 @@ def test_the_lookups_the_lab_caches_are_still_pure_and_where_the_lab_expects_the
 def test_s3_notifications_still_encode_the_key_with_the_quote_the_lab_replaces():
     from moto.s3 import notifications
 
-    from serverless_lab.cloud import s3_events
+    from serverless_lab.cloud.s3 import moto_patch as s3_events
 
     assert "quote_plus(key.name)" in inspect.getsource(notifications._get_s3_event)
     assert s3_events.quote_key("uploads/red flower+1.jpg") == "uploads/red+flower%2B1.jpg"
 
 
 def test_sns_publish_keeps_the_signature_the_size_check_wraps():
-    from serverless_lab.cloud import sns_moto
+    from serverless_lab.cloud.sns import moto_patch as sns_moto
 
     parameters = list(inspect.signature(sns_moto.ORIGINAL_PUBLISH).parameters)
     assert parameters[:3] == ["self", "message", "arn"]
@@ -84,7 +84,7 @@ def test_sns_publish_keeps_the_signature_the_size_check_wraps():
 def test_queue_attributes_still_go_through_the_method_the_redrive_check_wraps():
     from moto.sqs.models import Queue
 
-    from serverless_lab.cloud import sqs_attributes
+    from serverless_lab.cloud.sqs import redrive_policy as sqs_attributes
 
     source = inspect.getsource(sqs_attributes.ORIGINAL_SET_ATTRIBUTES)
     assert 'self._setup_dlq(attributes["RedrivePolicy"])' in source
@@ -92,7 +92,7 @@ def test_queue_attributes_still_go_through_the_method_the_redrive_check_wraps():
 
 
 def test_cloudformation_permissions_still_add_the_statement_the_lab_scopes():
-    from serverless_lab.cloud import deploy_aliases
+    from serverless_lab.cloud.deploy import lambda_aliases as deploy_aliases
 
     source = inspect.getsource(deploy_aliases.ORIGINAL_PERMISSION_CREATE)
     assert 'fn = backend.get_function(properties["FunctionName"])' in source

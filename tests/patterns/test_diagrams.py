@@ -123,8 +123,8 @@ def test_state_machine_firehose_and_declared_roles(tmp_path):
 def test_role_boxes_are_the_roles_sam_deploys(pattern):
     """Drift test: the boxes name exactly the IAM roles the SAM translation creates, with the
     managed policies SAM attaches to each."""
-    from serverless_lab.cloud.sam import package_functions, template_read, translate
-    from serverless_lab.cloud.stepfunctions import inline_definition_uris
+    from serverless_lab.cloud.deploy.sam import package_functions, template_read, translate
+    from serverless_lab.cloud.stepfunctions.execution import inline_definition_uris
 
     packaged, _ = package_functions(template_read(pattern.folder), pattern.folder,
                                     upload=lambda key, data: f"s3://lab/{key}")

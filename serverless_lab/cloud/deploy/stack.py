@@ -1,0 +1,352 @@
+"""Deploy a SAM folder into a learner's account: package, translate, create the stack with
+moto's CloudFormation, then apply what moto's CloudFormation skips.
+
+moto creates the RestApi only by Name and ignores its Body, Deployment and Stage, so the lab
+creates the API's resources, methods and integrations from the translated Body (as API Gateway
+imports it) and deploys the stage itself. A failed deploy deletes what it created: nothing
+half-deployed stays in the sandbox.
+"""
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+from moto.cloudformation.parsing import get_model_map
+
+from serverless_lab.cloud.accounts import Sandbox
+from serverless_lab.cloud.awslambda.build import built_folder
+from serverless_lab.cloud.stepfunctions.execution import inline_definition_uris
+
+from . import apis as deploy_apis
+from . import delivery_streams as deploy_firehose
+from . import lambda_aliases as deploy_aliases
+from . import websocket_apis as deploy_websocket
+from .intrinsics import resolve_all, substitutions
+from .rest_apis import rest_api_apply
+from .sam import TemplateError, package_functions, template_read, translate
+
+# What moto's CloudFormation skips and the lab applies itself (here or in deploy_apis).
+LAB_APPLIED_TYPES = {"AWS::ApiGateway::Stage", "AWS::SNS::Subscription",
+                     "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", deploy_aliases.ALIAS,
+                     "AWS::Lambda::EventInvokeConfig", deploy_firehose.DELIVERY_STREAM}
+LAB_APPLIED_PREFIXES = ("AWS::ApiGatewayV2::", "AWS::Scheduler::", "AWS::Cognito::")
+REST_API = "AWS::ApiGateway::RestApi"
+S3_BUCKET = "AWS::S3::Bucket"
+SNS_SUBSCRIPTION = "AWS::SNS::Subscription"
+API_DEPLOYMENT = "AWS::ApiGateway::Deployment"
+API_STAGE = "AWS::ApiGateway::Stage"
+FINGERPRINT_TAG = "lab:fingerprint"
+STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+
+
+class DeployError(ValueError):
+    pass
+
+
+@dataclass
+class RestApiEndpoint:
+    logical_id: str
+    api_id: str
+    stage: str
+    url: str
+
+
+@dataclass
+class Deployment:
+    stack_name: str
+    account_id: str
+    functions: dict[str, str]  # logical id -> function name
+    apis: list[RestApiEndpoint]
+    outputs: dict[str, str]
+    resources: dict[str, dict[str, str]]  # logical id -> {type, physical_id}
+    fingerprint: str
+    reused: bool = False
+    notes: list[str] = field(default_factory=list)
+    # function name -> its DeadLetterConfig target ARN (moto does not keep DeadLetterConfig)
+    dead_letter_targets: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
+                 build_cache: Path | None = None) -> Deployment:
+    """Deploy the SAM template in folder as stack_name. Deploying the same template and code
+    again keeps the stack (and its data); a changed one replaces it."""
+    if not STACK_NAME.match(stack_name):
+        raise DeployError(f"invalid stack name {stack_name!r}")
+    template = template_read(folder)
+    s3 = sandbox.client("s3")
+    bucket = f"lab-artifacts-{sandbox.account_id}"
+
+    def upload(key: str, data: bytes) -> str:
+        _ensure_bucket(s3, bucket)
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+        return f"s3://{bucket}/{key}"
+
+    cloudformation = sandbox.client("cloudformation")
+    template = inline_definition_uris(template, folder)
+    packaged, fingerprint = package_functions(
+        template, folder, upload=upload,
+        build=(lambda path: built_folder(path, cache_dir=build_cache)) if build_cache
+        else (lambda path: path))
+    existing = _stack(cloudformation, stack_name)
+    if existing and _tag(existing, FINGERPRINT_TAG) == fingerprint:
+        return _describe(sandbox, stack_name, fingerprint, reused=True)
+    resources = translate(packaged, region=sandbox.region)
+    aliases = deploy_aliases.take(resources)  # with their provisioned concurrency
+    delivery_streams = deploy_firehose.take(resources, stack_name, region=sandbox.region,
+                                            account_id=sandbox.account_id)
+    if existing:
+        deploy_apis.made_delete(sandbox, deploy_apis.made_resources(existing))
+        deploy_websocket.made_delete(sandbox, deploy_websocket.made_resources(existing))
+        deploy_firehose.made_delete(sandbox, deploy_firehose.made_resources(existing))
+    # WebSocket APIs first: deploy_apis would take every AWS::ApiGatewayV2::Api for HTTP.
+    websocket_apis = deploy_websocket.premake(sandbox, resources, stack_name)
+    try:
+        made = deploy_apis.premake(sandbox, resources, stack_name)  # user pools, HTTP APIs
+    except TemplateError:
+        deploy_websocket.made_delete(sandbox, websocket_apis)
+        raise
+    moto_template, rest_api_bodies, stages, deferred = adapt_for_moto(resources, stack_name)
+    if existing:
+        cloudformation.delete_stack(StackName=stack_name)
+    try:
+        cloudformation.create_stack(
+            StackName=stack_name, TemplateBody=json.dumps(moto_template),
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            Tags=[{"Key": FINGERPRINT_TAG, "Value": fingerprint},
+                  *deploy_apis.stack_tags(made), *deploy_websocket.stack_tags(websocket_apis),
+                  *deploy_firehose.stack_tags(delivery_streams)])
+        status = _stack(cloudformation, stack_name)
+        if not status or status["StackStatus"] != "CREATE_COMPLETE":
+            reason = status.get("StackStatusReason", "unknown reason") if status else "gone"
+            raise DeployError(f"stack {stack_name} failed: {reason}")
+        deployment = _describe(sandbox, stack_name, fingerprint, reused=False)
+        deploy_aliases.apply(sandbox, deployment.resources, aliases,
+                             lambda value: resolve_all(value, substitutions(sandbox,
+                                                                              deployment)))
+        for logical_id, body in rest_api_bodies.items():
+            rest_api_apply(sandbox, deployment, logical_id, body, stages.get(logical_id, []))
+        _apply_deferred(sandbox, deployment, deferred)
+        deploy_firehose.create(sandbox, delivery_streams, substitutions(sandbox, deployment))
+        deploy_apis.finish(sandbox, made, substitutions(sandbox, deployment), resources)
+        deploy_websocket.finish(sandbox, websocket_apis, substitutions(sandbox, deployment))
+        described = _describe(sandbox, stack_name, fingerprint, reused=False)
+        described.resources.update({k: deployment.resources[k] for k in aliases})
+        described.notes += [f"not emulated by the lab: {name}"
+                            for name in deferred["not_emulated"]]
+    except (ClientError, BotoCoreError, DeployError, KeyError, TemplateError) as e:
+        _delete_quietly(cloudformation, stack_name)
+        deploy_apis.made_delete(sandbox, made)
+        deploy_websocket.made_delete(sandbox, websocket_apis)
+        deploy_firehose.made_delete(sandbox, delivery_streams)
+        if isinstance(e, DeployError):
+            raise
+        raise DeployError(f"stack {stack_name} could not be created: {e}") from None
+    described.dead_letter_targets = deployment.dead_letter_targets
+    return described
+
+
+def adapt_for_moto(template: dict, stack_name: str):
+    """The template moto's CloudFormation can create, plus what the lab applies itself:
+    each RestApi's Body (OpenAPI) and the stage names its Stage resources declare."""
+    adapted = json.loads(json.dumps(template))
+    resources = adapted["Resources"]
+    bodies, stages = {}, {}
+    deferred = {"notifications": {}, "subscriptions": {}, "dead_letters": {},
+                "invoke_configs": {}, "resource_policies": {}}
+    for logical_id, resource in list(resources.items()):
+        kind, properties = resource["Type"], resource.setdefault("Properties", {})
+        if kind == REST_API:
+            if "Body" in properties:
+                bodies[logical_id] = properties.pop("Body")
+            properties.setdefault("Name", f"{stack_name}-{logical_id}")
+        elif kind == API_STAGE:
+            api = properties.get("RestApiId", {}).get("Ref")
+            stages.setdefault(api, []).append(properties.get("StageName", "Prod"))
+            del resources[logical_id]
+        elif kind == API_DEPLOYMENT:
+            del resources[logical_id]
+        elif kind == S3_BUCKET and "NotificationConfiguration" in properties:
+            deferred["notifications"][logical_id] = properties.pop("NotificationConfiguration")
+        elif kind == "AWS::Lambda::Function" and properties.get("DeadLetterConfig"):
+            deferred["dead_letters"][logical_id] = properties["DeadLetterConfig"].get("TargetArn")
+        elif kind == "AWS::Lambda::EventInvokeConfig":
+            deferred["invoke_configs"][logical_id] = properties
+            del resources[logical_id]
+        elif kind in ("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+            deferred["resource_policies"][logical_id] = (kind, properties)
+            del resources[logical_id]
+        elif kind == SNS_SUBSCRIPTION:
+            deferred["subscriptions"][logical_id] = properties
+            del resources[logical_id]
+    for api in bodies:
+        stages.setdefault(api, ["Prod"])
+    deferred["not_emulated"] = _drop_not_emulated(adapted)
+    # Nothing may depend on what was removed.
+    for resource in resources.values():
+        depends = resource.get("DependsOn")
+        if isinstance(depends, list):
+            resource["DependsOn"] = [d for d in depends if d in resources]
+        elif isinstance(depends, str) and depends not in resources:
+            del resource["DependsOn"]
+    return adapted, bodies, stages, deferred
+
+
+def emulated(kind: str) -> bool:
+    """Whether the lab can create a resource of this type (moto, or the lab itself)."""
+    return kind in get_model_map() or kind in LAB_APPLIED_TYPES or kind.startswith(
+        LAB_APPLIED_PREFIXES)
+
+
+def _drop_not_emulated(template: dict) -> list[str]:
+    """Remove the resources the lab cannot create, and point references to them at a
+    placeholder, so the rest deploys; the deployment names them (never dropped silently)."""
+    resources = template["Resources"]
+    dropped = [logical_id for logical_id, r in resources.items() if not emulated(r["Type"])]
+    names = [f"{logical_id} ({resources[logical_id]['Type']})" for logical_id in dropped]
+    for logical_id in dropped:
+        del resources[logical_id]
+
+    def placeholder(value):
+        if isinstance(value, dict):
+            if value.get("Ref") in dropped:
+                return f"lab-not-emulated-{value['Ref']}"
+            target = value.get("Fn::GetAtt")
+            if target and (target[0] if isinstance(target, list) else target.split(".")[0]) \
+                    in dropped:
+                return "lab-not-emulated"
+            return {k: placeholder(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [placeholder(v) for v in value]
+        return value
+
+    template["Resources"] = placeholder(resources)
+    template["Outputs"] = {k: v for k, v in placeholder(template.get("Outputs", {})).items()}
+    return names
+
+
+def _apply_deferred(sandbox: Sandbox, deployment: Deployment, deferred: dict) -> None:
+    """S3 notifications and SNS subscriptions, which moto's CloudFormation skips, and the
+    dead-letter queues moto does not keep (the lab's async invoker uses them)."""
+    variables = substitutions(sandbox, deployment)
+    for logical_id, target in deferred["dead_letters"].items():
+        function_name = deployment.resources[logical_id]["physical_id"]
+        deployment.dead_letter_targets[function_name] = resolve_all(target, variables)
+    for kind, properties in deferred["resource_policies"].values():
+        resolved = resolve_all(properties, variables)
+        policy = json.dumps(resolved["PolicyDocument"])
+        if kind == "AWS::SQS::QueuePolicy":
+            for queue_url in resolved.get("Queues", []):
+                sandbox.client("sqs").set_queue_attributes(QueueUrl=queue_url,
+                                                           Attributes={"Policy": policy})
+        else:
+            for topic_arn in resolved.get("Topics", []):
+                sandbox.client("sns").set_topic_attributes(
+                    TopicArn=topic_arn, AttributeName="Policy", AttributeValue=policy)
+    for properties in deferred["invoke_configs"].values():
+        resolved = resolve_all(properties, variables)
+        options = {k: resolved[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds",
+                                            "DestinationConfig") if k in resolved}
+        sandbox.client("lambda").put_function_event_invoke_config(
+            FunctionName=resolved["FunctionName"], **options)
+    s3 = sandbox.client("s3")
+    for logical_id, notification in deferred["notifications"].items():
+        bucket = deployment.resources[logical_id]["physical_id"]
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration=_notification_api_form(
+                resolve_all(notification, variables)))
+    sns = sandbox.client("sns")
+    for properties in deferred["subscriptions"].values():
+        resolved = resolve_all(properties, variables)
+        attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v).lower()
+                          if isinstance(v, bool) else str(v))
+                      for k, v in resolved.items()
+                      if k in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope",
+                               "RedrivePolicy")}
+        sns.subscribe(TopicArn=resolved["TopicArn"], Protocol=resolved["Protocol"],
+                      Endpoint=resolved["Endpoint"], Attributes=attributes)
+
+
+def _notification_api_form(notification: dict) -> dict:
+    """CloudFormation's NotificationConfiguration in the S3 API's shape."""
+    kinds = (("LambdaConfigurations", "LambdaFunctionConfigurations", "Function",
+              "LambdaFunctionArn"),
+             ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
+             ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"))
+    api = {}
+    for cfn_key, api_key, cfn_target, api_target in kinds:
+        for entry in notification.get(cfn_key, []):
+            rules = entry.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+            config = {api_target: entry[cfn_target], "Events": [entry["Event"]]}
+            if rules:
+                config["Filter"] = {"Key": {"FilterRules": rules}}
+            api.setdefault(api_key, []).append(config)
+    if notification.get("EventBridgeConfiguration") is not None:
+        api["EventBridgeConfiguration"] = {}
+    return api
+
+
+def _describe(sandbox: Sandbox, stack_name: str, fingerprint: str, *, reused: bool):
+    cloudformation = sandbox.client("cloudformation")
+    stack = _stack(cloudformation, stack_name) or {}
+    listed = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    # moto lists a resource it could not create without an id: it is not in the stack.
+    resources = {r["LogicalResourceId"]: {"type": r["ResourceType"],
+                                          "physical_id": r.get("PhysicalResourceId", "")}
+                 for r in listed if "LogicalResourceId" in r}
+    resources.update(deploy_apis.made_resources(stack))
+    resources.update(deploy_firehose.made_resources(stack))
+    functions = {k: v["physical_id"] for k, v in resources.items()
+                 if v["type"] == "AWS::Lambda::Function"}
+    apis = []
+    apigateway = sandbox.client("apigateway")
+    for logical_id, resource in resources.items():
+        if resource["type"] != REST_API:
+            continue
+        api_id = resource["physical_id"]
+        for stage in apigateway.get_stages(restApiId=api_id).get("item", []):
+            url = (f"{sandbox.endpoint_url}/restapis/{api_id}/{stage['stageName']}"
+                   f"/_user_request_")
+            apis.append(RestApiEndpoint(logical_id, api_id, stage["stageName"], url))
+    apis += [RestApiEndpoint(*e) for e in deploy_apis.http_api_endpoints(sandbox, resources)]
+    websocket_apis = deploy_websocket.made_resources(stack)  # listed after the HTTP APIs'
+    resources.update(websocket_apis)
+    apis += [RestApiEndpoint(*e) for e in deploy_websocket.endpoints(sandbox, websocket_apis)]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return Deployment(stack_name=stack_name, account_id=sandbox.account_id,
+                      functions=functions, apis=apis, outputs=outputs, resources=resources,
+                      fingerprint=fingerprint, reused=reused)
+
+
+def _stack(cloudformation, name: str) -> dict | None:
+    try:
+        stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    except ClientError:
+        return None
+    live = [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+    return live[0] if live else None
+
+
+def _tag(stack: dict, key: str) -> str | None:
+    return next((t["Value"] for t in stack.get("Tags", []) if t["Key"] == key), None)
+
+
+def _ensure_bucket(s3, bucket: str) -> None:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        s3.create_bucket(Bucket=bucket)
+
+
+def _delete_quietly(cloudformation, stack_name: str) -> None:
+    try:
+        cloudformation.delete_stack(StackName=stack_name)
+    except (ClientError, BotoCoreError):
+        pass
+
+
+__all__ = ["DeployError", "Deployment", "TemplateError", "stack_deploy"]
