@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup browser lint bench clean
+.PHONY: run serve test setup browser sandbox lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -23,11 +23,27 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
+# A class server: the lab cloud, the task worker and the web app under granian (hosting/).
+# Plain HTTP by default (SECURE_COOKIES=1 behind HTTPS); the secret key is generated into
+# .lab/ at first start unless DJANGO_SECRET_KEY is set; DATABASE_URL for PostgreSQL;
+# SHARDS=N runs the lab cloud as N shards.
+serve: setup
+	DJANGO_SETTINGS_MODULE=serverless_lab.settings.prod SECURE_COOKIES=$${SECURE_COOKIES:-0} \
+		$(PY) manage.py serve --host $(HOST) --port $(PORT) $(if $(SHARDS),--shards $(SHARDS))
+
 browser: $(VENV)/.installed
 	@scripts/ensure-chromium.sh $(PY)
 
-test: setup browser
+# Lambda handlers run inside bubblewrap; as root, Debian's package is installed if missing.
+sandbox:
+	@scripts/ensure-bubblewrap.sh
+
+# Then what depends on the database again, against a throwaway PostgreSQL (skipped, saying
+# why, where none can be started).
+test: setup browser sandbox
 	$(PY) -m pytest
+	scripts/with-postgres.sh $(PY) -m pytest $(wildcard tests/quizzes tests/accounts tests/hosting \
+		tests/classrooms tests/sandboxes) -m "not browser" -q
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -83,3 +83,41 @@ def _trigger(event: dict, body: str) -> str | None:
         return ("aws events put-events --entries "
                 "'[{\"Source\": \"example\", \"DetailType\": \"example\", \"Detail\": \"{}\"}]'")
     return None
+
+
+# What to look at in a learner's sandbox, per resource type: the AWS CLI command that shows
+# what the pattern's handlers did there. `{id}` is the resource's physical id (a name, a URL
+# or an ARN, as CloudFormation gives it).
+INSPECT = {
+    "AWS::DynamoDB::Table": "aws dynamodb scan --table-name {id}",
+    "AWS::S3::Bucket": "aws s3 ls s3://{id} --recursive",
+    "AWS::SQS::Queue": "aws sqs receive-message --queue-url {id} --max-number-of-messages 10",
+    "AWS::SNS::Topic": "aws sns list-subscriptions-by-topic --topic-arn {id}",
+    "AWS::Kinesis::Stream": "aws kinesis describe-stream-summary --stream-name {id}",
+    "AWS::Lambda::Function": "aws logs tail /aws/lambda/{id}",
+    "AWS::StepFunctions::StateMachine": "aws stepfunctions list-executions "
+                                        "--state-machine-arn {id}",
+    "AWS::Events::Rule": "aws events describe-rule --name {id}",
+}
+# SAM's resource types, as they land in the stack.
+SAM_TYPES = {SERVERLESS_FUNCTION: "AWS::Lambda::Function",
+             "AWS::Serverless::SimpleTable": "AWS::DynamoDB::Table",
+             "AWS::Serverless::StateMachine": "AWS::StepFunctions::StateMachine"}
+
+
+def sandbox_commands(pattern: Pattern, resources: dict[str, tuple[str, str]] | None
+                     ) -> list[str]:
+    """AWS CLI commands that inspect the pattern's resources in the learner's sandbox.
+    `resources` (logical id -> (type, physical id)) comes from the deployed stack; without
+    one (not run yet) each names its resource by a placeholder."""
+    stack = pattern.slug
+    if resources is None:
+        template = template_read(pattern.folder)
+        resources = {logical_id: (SAM_TYPES.get(r.get("Type"), r.get("Type")),
+                                  f"<{logical_id} physical name>")
+                     for logical_id, r in template["Resources"].items()}
+    commands = [f"aws cloudformation describe-stack-resources --stack-name {stack}"]
+    for _logical_id, (kind, physical_id) in sorted(resources.items()):
+        if kind in INSPECT and physical_id:
+            commands.append(INSPECT[kind].format(id=physical_id))
+    return commands

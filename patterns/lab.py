@@ -6,12 +6,35 @@ from urllib.parse import urlparse
 from django.conf import settings
 
 from serverless_lab.cloud.client import LabClient
+from serverless_lab.cloud.control_token import ControlTokenError, control_token_load
 
 _embedded = None  # the in-process lab cloud, when this process started one
 
 
 def lab_client() -> LabClient:
-    return LabClient(_embedded.url if _embedded else settings.LAB_CLOUD_URL)
+    """A client whose methods taking a learner reach that learner's sandbox: with shards
+    (LAB_CLOUD_URLS or LAB_SHARDS), on the shard they are placed on (sandboxes/client.py)."""
+    if not _embedded and settings.LAB_CLOUD_URLS:
+        from sandboxes.client import ShardedLabClient
+
+        return ShardedLabClient(settings.LAB_CLOUD_URLS, token=lab_control_token())
+    if _embedded:
+        return LabClient(_embedded.url, token=_embedded.control_token)
+    return LabClient(settings.LAB_CLOUD_URL, token=lab_control_token())
+
+
+def lab_control_token(*, create: bool = False) -> str | None:
+    """The lab cloud's control token, found the same way by the web app, the `lab` command
+    and `lab serve`: settings.LAB_CONTROL_TOKEN (the environment's LAB_CONTROL_TOKEN), else
+    LAB_DATA_DIR/control-token, which `lab serve` makes (`create`) at its first start. None
+    when there is none yet (the control API then answers 401, which the page shows)."""
+    try:
+        return control_token_load(data_dir=settings.LAB_DATA_DIR,
+                                  token=settings.LAB_CONTROL_TOKEN or None, create=create)
+    except ControlTokenError:
+        if create:
+            raise
+        return None
 
 
 def lab_cloud_ensure(*, port: int | None = None) -> LabClient:
@@ -25,8 +48,18 @@ def lab_cloud_ensure(*, port: int | None = None) -> LabClient:
 
     configured = urlparse(settings.LAB_CLOUD_URL)
     _embedded = LabCloud(host=configured.hostname or "127.0.0.1",
-                         port=configured.port if port is None else port).start()
+                         port=configured.port if port is None else port,
+                         control_token=_token_to_share()).start()
     return lab_client()
+
+
+def _token_to_share() -> str | None:
+    """The token an in-process lab cloud takes: the one `lab` commands find (made in
+    LAB_DATA_DIR if need be), else (a read-only data directory) one of its own."""
+    try:
+        return lab_control_token(create=True)
+    except ControlTokenError:
+        return None
 
 
 def lab_cloud_stop() -> None:
@@ -39,7 +72,12 @@ def lab_cloud_stop() -> None:
 def learner_for(request) -> str:
     """Signed-in users by id; anonymous visitors by their browser session."""
     if request.user.is_authenticated:
-        return f"user-{request.user.pk}"
+        return learner_for_user(request.user)
     if not request.session.session_key:
         request.session.save()
     return f"anon-{request.session.session_key[:20]}"
+
+
+def learner_for_user(user) -> str:
+    """A signed-in user's learner id, also for pages and tasks acting on their sandbox."""
+    return f"user-{user.pk}"

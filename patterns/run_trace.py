@@ -44,6 +44,7 @@ class RunTrace:
     duration_ms: float = 0.0
     steps: list[StepResult] = field(default_factory=list)
     error: str | None = None
+    notice: str | None = None  # e.g. the sandbox was rebuilt after the lab restarted
 
     @property
     def expectations(self) -> list[Expectation]:

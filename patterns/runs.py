@@ -81,7 +81,8 @@ def run_clock(*, client: LabClient, learner: str, pattern: Pattern, advance: str
 def _start(*, client, learner, pattern, scenario):
     sandbox = client.sandbox(learner)
     run = RunTrace(pattern=pattern.slug, scenario=scenario, learner=learner,
-                   account_id=sandbox["account_id"], stack=pattern.slug, started_at=time.time())
+                   account_id=sandbox["account_id"], stack=pattern.slug, started_at=time.time(),
+                   notice=sandbox.get("notice"))  # a sharded client's: the sandbox was rebuilt
     try:
         deployment = client.deploy(learner, str(pattern.folder), stack=pattern.slug)
     except LabCloudError as e:

@@ -12,5 +12,6 @@ urlpatterns = [
     path("patterns/<slug:slug>/", views.detail, name="detail"),
     path("patterns/<slug:slug>/run/", views.run, name="run"),
     path("patterns/<slug:slug>/download/", views.download, name="download"),
+    path("patterns/<slug:slug>/own-tools/", views.own_tools, name="own_tools"),
     path("patterns/<slug:slug>/widget/", widget_views.endpoint, name="widget"),
 ]

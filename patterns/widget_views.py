@@ -21,12 +21,14 @@ from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import rate_hit, refused
 from serverless_lab.cloud.client import LabCloudError
 
 from .catalog import pattern_get
 from .lab import lab_client, learner_for
 
 NO_WEBSOCKET_API = "This pattern deployed no WebSocket API."
+TOO_MANY_DEPLOYS = "You have run more often than this lab allows. Try again in {seconds} seconds."
 INSECURE_FROM_HTTPS = ("This site is served over HTTPS, where browsers refuse the lab's ws:// "
                        "endpoint. The site's operator sets LAB_WEBSOCKET_PUBLIC_URL to a wss:// "
                        "address a TLS proxy forwards to the lab (see the README).")
@@ -61,8 +63,14 @@ def endpoint(request, slug):
     pattern = pattern_get(slug)
     if pattern is None or not pattern.widget:
         raise Http404(f"No pattern {slug!r} with a widget")
+    # A deploy is the heaviest thing a learner can ask for: it counts as a run.
+    learner = learner_for(request)
+    verdict = rate_hit(scope="run", key=learner, rate=settings.RATE_LIMIT_RUN)
+    if not verdict.allowed:
+        return refused(JsonResponse({"error": TOO_MANY_DEPLOYS.format(
+            seconds=verdict.retry_after)}), verdict)
     try:
-        url = websocket_url_ensure(learner=learner_for(request), pattern=pattern)
+        url = websocket_url_ensure(learner=learner, pattern=pattern)
     except LabCloudError as e:
         return JsonResponse({"error": str(e)}, status=502)
     if url is None:

@@ -1,5 +1,4 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from . import views
 
@@ -18,9 +17,4 @@ urlpatterns = [
     path("exam/<int:pk>/result/", views.exam_result, name="exam_result"),
     path("progress/", views.progress, name="progress"),
     path("progress/results.csv", views.results_csv, name="results_csv"),
-    path("accounts/signup/", views.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(
-        next_page=reverse_lazy("quizzes:progress")), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(
-        next_page=reverse_lazy("quizzes:index")), name="logout"),
 ]

@@ -11,7 +11,10 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # Secrets the app's process holds; handler code must never see them (tests/cloud/test_containment).
-CANARY_SECRETS = {"DJANGO_SECRET_KEY": "canary-django-secret", "DATABASE_URL": "canary-db-url",
+# DATABASE_URL is shaped as a URL (the settings parse it in subprocesses such as `lab bench`)
+# and names no reachable host; the settings of this process were read before it was set.
+CANARY_SECRETS = {"DJANGO_SECRET_KEY": "canary-django-secret",
+                  "DATABASE_URL": "postgres://canary:canary-db-url@canary.invalid/canary",
                   "AWS_SECRET_ACCESS_KEY": "canary-app-aws-secret"}
 os.environ.update(CANARY_SECRETS)
 # Patterns imported with `lab import` go to a folder of this run's own.
@@ -52,18 +55,20 @@ def lab_cloud(tmp_path_factory):
     from serverless_lab.cloud.server import LabCloud
 
     cloud = LabCloud(port=0, data_dir=tmp_path_factory.mktemp("lab")).start()
-    previous = settings.LAB_CLOUD_URL
-    settings.LAB_CLOUD_URL = cloud.url
+    previous = settings.LAB_CLOUD_URL, settings.LAB_CONTROL_TOKEN
+    settings.LAB_CLOUD_URL, settings.LAB_CONTROL_TOKEN = cloud.url, cloud.control_token
     yield cloud
-    settings.LAB_CLOUD_URL = previous
+    settings.LAB_CLOUD_URL, settings.LAB_CONTROL_TOKEN = previous
     cloud.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def lab(lab_cloud):
+    """The lab's control API client (stateless, so one for the session: module-scoped
+    fixtures that deploy once per module use it too)."""
     from serverless_lab.cloud.client import LabClient
 
-    return LabClient(lab_cloud.url)
+    return LabClient(lab_cloud.url, token=lab_cloud.control_token)
 
 
 @pytest.fixture
@@ -74,8 +79,9 @@ def learner(request):
     return "t-" + re.sub(r"[^A-Za-z0-9]", "-", request.node.name)[-50:]
 
 
-def wait_quiet(lab, learner, timeout: float = 15.0) -> None:
-    """Until nothing is in flight in the learner's account (asynchronous work done)."""
+def wait_quiet(lab, learner, timeout: float = 30.0) -> None:
+    """Until nothing is in flight in the learner's account (asynchronous work done); the
+    timeout only bounds a hang (a busy machine must not fail a right product)."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -92,3 +98,36 @@ def wait_until(condition, timeout: float = 20.0, interval: float = 0.05) -> None
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(interval)
+
+
+def trace_mark(lab, learner) -> int:
+    """The trace's newest sequence number now: count a test's events from it."""
+    return lab.trace(learner, since=2**62)["last_seq"]
+
+
+def events_since(lab, learner, mark: int, kind: str | None = None, **fields) -> list[dict]:
+    """The learner's trace events after `mark`, of type `kind` and with `fields`, if given."""
+    return [e for e in lab.trace(learner, since=mark)["events"]
+            if (kind is None or e["type"] == kind)
+            and all(e.get(name) == value for name, value in fields.items())]
+
+
+def learner_session(lab, learner):
+    """(a boto3 session with the learner's own credentials (STS, their account), what the
+    lab says of their sandbox: endpoint_url, account_id, region...)."""
+    import boto3
+
+    found = lab.sandbox(learner)
+    credentials = found["credentials"]
+    session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                            aws_secret_access_key=credentials["SecretAccessKey"],
+                            aws_session_token=credentials["SessionToken"],
+                            region_name=found["region"])
+    return session, found
+
+
+def learner_client(lab, learner, service: str, **client_options):
+    """A boto3 client for `service` with the learner's own credentials, as their code or CLI
+    would have it; `client_options` go to boto3 (another endpoint_url, a botocore Config)."""
+    session, found = learner_session(lab, learner)
+    return session.client(service, **{"endpoint_url": found["endpoint_url"], **client_options})

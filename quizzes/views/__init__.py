@@ -1,4 +1,3 @@
-from .accounts import signup
 from .exam import exam_item, exam_result, exam_save, exam_start, exam_timer
 from .overview import index, progress, results_csv
 from .practice import practice, practice_answer, practice_answered, practice_question, review
@@ -6,5 +5,5 @@ from .practice import practice, practice_answer, practice_answered, practice_que
 __all__ = [
     "exam_item", "exam_result", "exam_save", "exam_start", "exam_timer", "index", "practice",
     "practice_answer", "practice_answered", "practice_question", "progress", "results_csv",
-    "review", "signup",
+    "review",
 ]

@@ -28,14 +28,18 @@ class HttpAnswer:
 
 
 class LabClient:
-    def __init__(self, url: str, *, timeout: float = 120.0):
+    def __init__(self, url: str, *, token: str | None = None, timeout: float = 120.0):
         self.url = url.rstrip("/")
+        self.token = token  # the lab's control token (every route but health asks for it)
         self.timeout = timeout
 
     def _call(self, method: str, path: str, payload: dict | None = None) -> dict:
         data = json.dumps(payload).encode() if payload is not None else None
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(f"{self.url}/_lab/{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.load(response)
@@ -60,8 +64,10 @@ class LabClient:
     def deploy(self, learner: str, path: str, stack: str | None = None) -> dict:
         return self._call("POST", "deploy", {"learner": learner, "path": path, "stack": stack})
 
-    def reset(self, learner: str) -> dict:
-        return self._call("POST", "reset", {"learner": learner})
+    def reset(self, learner: str, *, forget: bool = False) -> dict:
+        """Empty the learner's sandbox; with `forget`, drop it and its credentials too (an
+        idle sandbox evicted; the next call makes it afresh)."""
+        return self._call("POST", "reset", {"learner": learner, "forget": forget})
 
     def recycle(self, learner: str) -> dict:
         return self._call("POST", "recycle", {"learner": learner})

@@ -1,10 +1,15 @@
 """The lab cloud's control API under /_lab/: JSON in, JSON out, for the web app and the CLI.
 
 Every route takes a learner; the learner's sandbox is the only account it touches.
+Every route but `GET /_lab/health` asks for the lab's control token (control_token.py) as
+`Authorization: Bearer <token>`: without it, 401 and nothing done.
 """
 
+import hmac
 import json
 import logging
+import os
+import secrets
 import time
 from pathlib import Path
 
@@ -19,10 +24,15 @@ from .awslambda.runtime.functions import Throttled
 from .clock import ClockError, duration_seconds
 from .deploy.sam import TemplateError
 from .deploy.stack import DeployError, stack_deploy
+from .quotas import ENVIRONMENT_VARIABLES as QUOTA_NAMES
+from .quotas import Quotas, quotas_checked
 
 logger = logging.getLogger(__name__)
 UNKNOWN_FUNCTION = "no function {function!r} in stack {stack!r}"
 NOT_A_FOLDER = "{path} is not a folder with a template.yaml"
+UNAUTHORIZED = ("the lab's control API needs its token: Authorization: Bearer <token> "
+                "(LAB_CONTROL_TOKEN, or the control-token file in the lab's data directory)")
+OPEN_PATHS = {"/_lab/health"}
 
 
 class ControlError(ValueError):
@@ -32,6 +42,7 @@ class ControlError(ValueError):
 class ControlApi:
     def __init__(self, cloud):
         self.cloud = cloud
+        self.boot_id = secrets.token_hex(8)
         self.routes = Map([
             Rule("/_lab/health", endpoint="health", methods=["GET"]),
             Rule("/_lab/sandboxes", endpoint="sandbox", methods=["POST"]),
@@ -47,6 +58,11 @@ class ControlApi:
 
     def __call__(self, environ, start_response):
         request = Request(environ)
+        if request.path not in OPEN_PATHS and not self._authorized(request):
+            response = Response(json.dumps({"error": UNAUTHORIZED}), status=401,
+                                mimetype="application/json",
+                                headers={"WWW-Authenticate": 'Bearer realm="lab"'})
+            return response(environ, start_response)
         try:
             endpoint, _ = self.routes.bind_to_environ(environ).match()
             params = dict(request.args)
@@ -68,6 +84,11 @@ class ControlApi:
                             mimetype="application/json")
         return response(environ, start_response)
 
+    def _authorized(self, request) -> bool:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), self.cloud.control_token.encode())
+
     def _sandbox(self, params):
         learner = params.get("learner")
         if not learner:
@@ -75,11 +96,14 @@ class ControlApi:
         return self.cloud.accounts.sandbox(learner)
 
     def health(self, params):
-        return {"ok": True, "url": self.cloud.url,
+        # boot_id is new at every start: a web app that sees it change knows that sandboxes
+        # made before are gone (sandboxes/client.py rebuilds them).
+        return {"ok": True, "url": self.cloud.url, "boot_id": self.boot_id, "pid": os.getpid(),
+                "sandboxes": self.cloud.accounts.count(),
                 "environments": self.cloud.runtime.environment_count()}
 
     def sandbox(self, params):
-        return self._sandbox(params).as_json()
+        return {**self._sandbox(params).as_json(), "boot_id": self.boot_id}
 
     def deploy(self, params):
         sandbox = self._sandbox(params)
@@ -102,6 +126,13 @@ class ControlApi:
         self.cloud.accounts.reset(sandbox.account_id)
         self.cloud.recorder.forget(sandbox.account_id)
         self.cloud.events.forget(sandbox.account_id)
+        if params.get("forget"):  # an idle sandbox evicted: its credentials and memory go too
+            self.cloud.accounts.forget(sandbox.learner)
+            self.cloud.dead_letters = {k: v for k, v in self.cloud.dead_letters.items()
+                                       if k[0] != sandbox.account_id}
+            self.cloud.concurrency_limits.pop(sandbox.account_id, None)
+        else:  # new keys for the learner; the old ones are refused from now on
+            self.cloud.accounts.rotate(sandbox.learner)
         return {"ok": True, "account_id": sandbox.account_id,
                 "seconds": round(time.perf_counter() - started, 3)}
 
@@ -138,16 +169,29 @@ class ControlApi:
 
     def settings(self, params):
         """Sandbox settings a lab may change, e.g. a concurrency limit of 10 to show
-        throttling (AWS's default is 1,000 per Region)."""
+        throttling (AWS's default is 1,000 per Region), or the sandbox's quotas
+        ({"quotas": {"functions": 5, "stored_mb": 1, "environments": 2}}; see quotas.py)."""
         sandbox = self._sandbox(params)
+        quotas = params.get("quotas", {})
+        if not isinstance(quotas, dict) or set(quotas) - set(QUOTA_NAMES):
+            raise ControlError(f"quotas is an object of {', '.join(QUOTA_NAMES)}")
         if "concurrency_limit" in params:
             limit = params["concurrency_limit"]
             if not isinstance(limit, int) or limit < 0:
                 raise ControlError("concurrency_limit is a whole number, 0 or more")
-            self.cloud.concurrency_limits[sandbox.account_id] = limit
+        try:
+            checked = quotas_checked(quotas, base=Quotas())
+        except ValueError as e:
+            raise ControlError(str(e)) from None
+        if "concurrency_limit" in params:
+            self.cloud.concurrency_limits[sandbox.account_id] = params["concurrency_limit"]
+        if quotas:
+            self.cloud.quotas.update(sandbox.account_id, {k: getattr(checked, k)
+                                                          for k in quotas})
         return {"account_id": sandbox.account_id,
                 "concurrency_limit": self.cloud.concurrency_limits.get(sandbox.account_id,
-                                                                       1000)}
+                                                                       1000),
+                "quotas": self.cloud.quotas.of(sandbox.account_id).as_json()}
 
     def clock(self, params):
         """The sandbox's lab time and its schedules, each with its next firing."""
@@ -168,4 +212,5 @@ class ControlApi:
         since = int(params.get("since", 0))
         events = self.cloud.recorder.since(sandbox.account_id, since)
         return {"events": events, "last_seq": self.cloud.recorder.last_seq(),
+                "boot_id": self.boot_id,
                 "quiet": self.cloud.recorder.quiet(sandbox.account_id)}

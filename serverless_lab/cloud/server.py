@@ -11,17 +11,18 @@ Threaded is required: handlers call back into the server while an invocation is 
 import io
 import json
 import os
+import secrets
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from moto.iam.models import get_account_id_from
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from . import trace, wire
-from .accounts import BOOTSTRAP, Accounts
+from . import quotas, request_auth, trace, wire
+from .accounts import Accounts, moto_key
 from .apigateway import aws_integration
 from .apigateway.messages import HttpRequest
 from .apigateway.rest import EXECUTE_API, USER_REQUEST, RestApiGateway
@@ -33,6 +34,8 @@ from .awslambda.event_source_mapping.stream_mappings import StreamMappings
 from .awslambda.runtime.lambda_runtime import LambdaRuntime
 from .clock import LabClock
 from .control import ControlApi
+from .control_token import ControlTokenError, control_token_load
+from .deploy import moto_patch as deploy_patch
 from .eventbridge import moto_patch as eventbridge_patch
 from .eventbridge.plane import EventPlane
 from .firehose import moto_patch as firehose_patch
@@ -90,11 +93,27 @@ class LabApp:
         return [response.body]
 
     def _aws_call(self, environ, start_response):
+        # moto lets this header choose the account: only the lab sets it, from the signature.
+        environ.pop("HTTP_X_MOTO_ACCOUNT_ID", None)
         signed = wire.signed_by(environ)
-        if signed is None or signed[0] == BOOTSTRAP["AccessKeyId"]:
+        if signed is None:
+            if refusal := request_auth.unsigned_refusal(environ):
+                return request_auth.refuse(environ, start_response, refusal, service="sts")
             return self.moto(environ, start_response)
         key, service = signed
+        accounts = self.cloud.accounts
+        if key == accounts.bootstrap["AccessKeyId"]:
+            return self.moto(environ, start_response)
+        if refusal := accounts.refusal(key):
+            return request_auth.refuse(environ, start_response, refusal, service=service)
         account_id, caller = self.cloud.caller(key)
+        # moto reads a presigned URL's key from SigV2's AWSAccessKeyId only, so a SigV4
+        # presigned request would land in its default account: name the signer's.
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = account_id
+        if refusal := request_auth.assume_role_refusal(
+                environ, service=service, account_id=account_id,
+                caller_arn=accounts.caller_arn(key, account_id)):
+            return request_auth.refuse(environ, start_response, refusal, service=service)
         if caller.startswith("function:"):
             # What this call triggers belongs to the calling function's chain of invocations:
             # its trace header says how deep it is, as on AWS.
@@ -142,7 +161,8 @@ class LabCloud:
     """Everything the lab runs, started together and stopped together."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                 data_dir: Path | None = None, idle_ttl: float | None = None):
+                 data_dir: Path | None = None, idle_ttl: float | None = None,
+                 control_token: str | None = None):
         self.server = make_server(host, port, LabApp(self), threaded=True,
                                   request_handler=KeepAliveRequestHandler)
         self.port = self.server.server_port
@@ -150,21 +170,33 @@ class LabCloud:
         self.url = f"http://{reach}:{self.port}"
         self.data_dir = Path(data_dir or os.environ.get("LAB_DATA_DIR")
                              or Path(tempfile.gettempdir()) / "serverless-lab")
+        # The secret every /_lab/ route but health asks for (control_token.py).
+        try:
+            self.control_token = control_token or control_token_load(data_dir=self.data_dir)
+        except ControlTokenError:  # no data directory to keep it in: this process's own
+            self.control_token = secrets.token_urlsafe(32)
+        # Buckets are reached only from their own account (moto lets any account in; AWS
+        # needs a bucket policy, which the lab does not evaluate).
+        os.environ["MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS"] = "false"
         self.recorder = trace.Recorder()
         self.accounts = Accounts(endpoint_url=self.url)
         self.runtime = LambdaRuntime(
             endpoint_url=self.url, code_dir=self.data_dir / "functions",
             credentials_for=self.accounts.function_credentials,
             on_invocation=self._record_invocation,
-            warmup_credentials={"aws_access_key_id": BOOTSTRAP["AccessKeyId"],
-                                "aws_secret_access_key": BOOTSTRAP["SecretAccessKey"]},
-            account_concurrency=lambda account: self.concurrency_limits.get(account, 1000),
+            # Keys no one issued: the warm-up's requests are refused, which warms the same
+            # paths; the lab's own keys never reach the parent of learners' handlers.
+            warmup_credentials={"aws_access_key_id": "AKIALABWARMUP" + os.urandom(4).hex(),
+                                "aws_secret_access_key": "warm-up"},
+            account_concurrency=self.account_concurrency,
             **({"idle_ttl": idle_ttl} if idle_ttl else {}))
         self._previous_invoke = moto_patch.install(self.invoke_from_moto)
         moto_patch.speed_up_dispatch()
         s3_patch.install()
         sns_patch.install()
         redrive_policy.install()
+        deploy_patch.install()  # moto's CloudFormation reads a JSON template as JSON
+        self.quotas = quotas.QuotaBook()  # LAB_QUOTA_*; per sandbox by POST /_lab/settings
         self.sqs_mappings = SqsMappings(invoke=self.invoke, recorder=self.recorder)
         sqs_patch.install(self.sqs_mappings)
         # Kinesis and DynamoDB Streams mappings: a poller per shard (after sqs_patch: it wraps
@@ -180,9 +212,10 @@ class LabCloud:
         recursion.install()  # SQS keeps a handler's trace header on the messages it sends
         self.provisioned = provisioned.ProvisionedConcurrency(
             runtime=self.runtime,
-            account_concurrency=lambda account: self.concurrency_limits.get(account, 1000))
+            account_concurrency=self.account_concurrency)
         provisioned.install(self.provisioned)  # UpdateAlias moves an alias's environments
         alias_routing.install()  # RoutingConfig checked as AWS does; routed in invoke()
+        quotas.install(self.quotas)  # after the other patches of the writes it checks
         self.async_invoker = AsyncInvoker(
             invoke=self.invoke, deliver=self.deliver, recorder=self.recorder,
             dead_letter_target=self.dead_letter_target,
@@ -208,7 +241,6 @@ class LabCloud:
         self.runtime.ca_bundle = str(self.websockets.ca_file)  # workers trust that HTTPS
         self.control = ControlApi(self)
         self._thread = None
-        self._callers: dict[str, tuple[str, str]] = {}
 
     def start(self) -> "LabCloud":
         (self.data_dir / "functions").mkdir(parents=True, exist_ok=True)
@@ -236,9 +268,16 @@ class LabCloud:
         moto_patch.restore(self._previous_invoke)
         self.async_invoker.stop()
         provisioned.uninstall(self.provisioned)
+        quotas.uninstall(self.quotas)
         self.server.shutdown()
         self.server.server_close()
         self.runtime.stop()
+
+    def account_concurrency(self, account_id: str) -> int:
+        """The account's concurrency: AWS's 1,000, or what a lab set, within the sandbox's
+        quota of execution environments (LAB_QUOTA_ENVIRONMENTS)."""
+        return min(self.concurrency_limits.get(account_id, 1000),
+                   self.quotas.of(account_id).environments)
 
     def invoke(self, fn, document: str, *, depth: int | None = None,
                qualified_arn: str | None = None):
@@ -310,11 +349,12 @@ class LabCloud:
                 "Detail": document, "EventBusName": target_arn}])
 
     def caller(self, access_key: str) -> tuple[str, str]:
-        """(account id, who) for an access key: ours are known, others asked of moto's IAM."""
-        known = self.accounts.callers.get(access_key) or self._callers.get(access_key)
+        """(account id, who) for an access key: ours are known, others asked of moto's IAM
+        (a key it does not know: its default account, where no learner is)."""
+        known = self.accounts.callers.get(access_key)
         if known is None:
-            known = (get_account_id_from(access_key), "other")
-            self._callers[access_key] = known
+            found = moto_key(access_key)
+            known = (found[0] if found else DEFAULT_ACCOUNT_ID, "other")
         return known
 
     def _record_invocation(self, invocation) -> None:

@@ -66,8 +66,10 @@ def test_reset_empties_one_account_and_leaves_others(lab):
     started = time.perf_counter()
     result = lab.reset("reset-one")
     assert time.perf_counter() - started < 1.0 and result["account_id"] == one["account_id"]
+    one, one_session = clients_for(lab, "reset-one")  # reset rotated the credentials
+    assert one["account_id"] == result["account_id"]
     one_s3 = one_session.client("s3", endpoint_url=one["endpoint_url"])
-    assert one_s3.list_buckets()["Buckets"] == []  # credentials still work, data gone
+    assert one_s3.list_buckets()["Buckets"] == []  # same account, data gone
     two_s3 = two_session.client("s3", endpoint_url=two["endpoint_url"])
     assert [b["Name"] for b in two_s3.list_buckets()["Buckets"]] == [
         f"photos-{two['account_id']}"]
@@ -96,3 +98,41 @@ def test_invoking_another_learners_function_by_its_arn_is_denied(lab):
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
     assert [e for e in lab.trace("arn-ada", since=mark)["events"]
             if e["type"] == "invocation"] == []
+
+
+def test_each_learners_credentials_are_confined_to_their_own_account(lab):
+    """S3, SQS and Lambda, beside DynamoDB above: naming the other account's resource
+    reaches nothing of it (issue 11)."""
+    from pathlib import Path
+
+    ada, ada_session = clients_for(lab, "conf-ada")
+    grace, grace_session = clients_for(lab, "conf-grace")
+    url = ada["endpoint_url"]
+    # S3: bucket names are global, but a bucket answers only its own account.
+    bucket = f"notes-{ada['account_id']}"
+    ada_session.client("s3", endpoint_url=url).create_bucket(Bucket=bucket)
+    ada_session.client("s3", endpoint_url=url).put_object(Bucket=bucket, Key="k", Body=b"ada")
+    grace_s3 = grace_session.client("s3", endpoint_url=url)
+    for call in (lambda: grace_s3.get_object(Bucket=bucket, Key="k"),
+                 lambda: grace_s3.put_object(Bucket=bucket, Key="k", Body=b"grace"),
+                 lambda: grace_s3.list_objects_v2(Bucket=bucket)):
+        with pytest.raises(ClientError) as denied:
+            call()
+        assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    assert ada_session.client("s3", endpoint_url=url).get_object(
+        Bucket=bucket, Key="k")["Body"].read() == b"ada"
+    assert grace_s3.list_buckets()["Buckets"] == []
+    # SQS: ada's queue URL names her account; grace's call stays in her own.
+    ada_sqs = ada_session.client("sqs", endpoint_url=url)
+    queue_url = ada_sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    grace_sqs = grace_session.client("sqs", endpoint_url=url)
+    with pytest.raises(ClientError):
+        grace_sqs.send_message(QueueUrl=queue_url, MessageBody="from grace")
+    assert "QueueUrls" not in grace_sqs.list_queues()
+    assert "Messages" not in ada_sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0)
+    # Lambda: grace's listing has none of ada's functions.
+    echo = Path(__file__).parent / "functions" / "echo"
+    deployed = lab.deploy("conf-ada", str(echo), stack="echo")
+    ada_functions = ada_session.client("lambda", endpoint_url=url).list_functions()["Functions"]
+    assert deployed["functions"]["EchoFunction"] in [f["FunctionName"] for f in ada_functions]
+    assert grace_session.client("lambda", endpoint_url=url).list_functions()["Functions"] == []

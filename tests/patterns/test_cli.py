@@ -85,7 +85,45 @@ def test_without_a_running_lab_cloud_the_cli_starts_its_own(tmp_path):
     assert "started one in this process" in result.stderr
 
 
-def test_runserver_is_the_labs_own_which_starts_the_lab_cloud():
-    from django.core.management import get_commands
+def free_port() -> int:
+    import socket
 
-    assert get_commands()["runserver"] == "patterns"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_runserver_starts_the_lab_cloud_when_none_answers(tmp_path):
+    # `make run`: runserver serves the site and a lab cloud in the same process, on the port
+    # of LAB_CLOUD_URL, when nothing answers there.
+    import time
+    import urllib.request
+
+    web, cloud = free_port(), free_port()
+    env = {"PATH": "/usr/bin:/bin", "LAB_CLOUD_URL": f"http://127.0.0.1:{cloud}",
+           "LAB_DATA_DIR": str(tmp_path), "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+           "DJANGO_SETTINGS_MODULE": "serverless_lab.settings.dev", "PYTHONUNBUFFERED": "1"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=120)
+    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{web}",
+                               "--noreload"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{web}/", timeout=5)
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "runserver did not answer"
+                time.sleep(0.2)
+        assert page.status == 200
+        health = urllib.request.urlopen(f"http://127.0.0.1:{cloud}/_lab/health", timeout=5)
+        assert health.status == 200
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert f"Lab cloud: http://127.0.0.1:{cloud}" in output
+    with pytest.raises(OSError):  # it was runserver's own: gone with it
+        urllib.request.urlopen(f"http://127.0.0.1:{cloud}/_lab/health", timeout=5)

@@ -55,7 +55,7 @@ def hello(tmp_path) -> Path:
 
 
 def test_import_adds_a_pattern_that_deploys_runs_and_names_what_it_cannot_emulate(
-        hello, lab_cloud, capsys, client):
+        hello, lab_cloud, capsys, client, db):
     call_command("lab", "import", str(hello), "--learner", "importer")
     out = capsys.readouterr().out
     assert "Imported sam-app: Hello world, with an upload trigger" in out

@@ -25,20 +25,44 @@ def test_a_url_step_shows_its_url_as_its_path():
 
 
 def test_a_url_outside_the_lab_cloud_is_refused_without_a_request():
-    class Client:
-        url = "http://127.0.0.1:4566"
+    """A real LabClient and a real server outside the lab: the server must hear nothing."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        def http(self, *args, **kwargs):
-            raise AssertionError("no request may leave for another host")
+    from serverless_lab.cloud.client import LabClient
 
-    result = runs._send(client=Client(), learner="ada", deployment=DEPLOYMENT, name="steal",
-                        request={"method": "GET", "url": "http://169.254.169.254/latest/"})
-    assert result.response["status"] is None
-    assert result.response["error"] == runs.OUTSIDE_URL.format(url="http://169.254.169.254/latest/")
-    # A lookalike host that merely starts with the lab's address is refused too.
-    result = runs._send(client=Client(), learner="ada", deployment=DEPLOYMENT, name="steal",
-                        request={"method": "GET", "url": "http://127.0.0.1:45660/x"})
-    assert result.response["status"] is None
+    heard = []
+
+    class Outside(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            heard.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    outside = ThreadingHTTPServer(("127.0.0.1", 0), Outside)
+    threading.Thread(target=outside.serve_forever, daemon=True).start()
+    port = outside.server_address[1]
+    # The lab's address is a prefix of the outside server's: a lookalike that merely starts
+    # with it must be refused too. (Nothing needs to listen there: no request may leave.)
+    client = LabClient(f"http://127.0.0.1:{port // 10}", timeout=5)
+    try:
+        for url in (f"http://127.0.0.1:{port}/latest/", f"http://127.0.0.1:{port}/x"):
+            assert url.startswith(client.url)
+            result = runs._send(client=client, learner="ada", deployment=DEPLOYMENT,
+                                name="steal", request={"method": "GET", "url": url})
+            assert result.response["status"] is None
+            assert result.response["error"] == runs.OUTSIDE_URL.format(url=url)
+        metadata = "http://169.254.169.254/latest/"
+        result = runs._send(client=client, learner="ada", deployment=DEPLOYMENT, name="steal",
+                            request={"method": "GET", "url": metadata})
+        assert result.response["error"] == runs.OUTSIDE_URL.format(url=metadata)
+    finally:
+        outside.shutdown()
+        outside.server_close()
+    assert heard == []
 
 
 @pytest.mark.parametrize(("written", "sent"), [

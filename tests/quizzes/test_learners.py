@@ -15,7 +15,7 @@ def test_anonymous_progress_moves_to_a_new_account_on_signup(client, stored_bank
     answer(client, stored_bank[0], letters_for(stored_bank[0], correct=True))
     client.post("/quizzes/exam/start/")
     anonymous = session_learner(client)
-    response = client.post("/quizzes/accounts/signup/", {
+    response = client.post("/accounts/signup/?next=/quizzes/progress/", {
         "username": "ada", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"})
     assert response["Location"] == "/quizzes/progress/"
     learner = Learner.objects.get(user__username="ada")
@@ -39,7 +39,7 @@ def test_anonymous_progress_merges_into_an_existing_account_on_login(client, sto
     answer(client, stored_bank[0], letters_for(stored_bank[0], correct=False))
     answer(client, stored_bank[1], letters_for(stored_bank[1], correct=True))
     anonymous = session_learner(client)
-    response = client.post("/quizzes/accounts/login/",
+    response = client.post("/accounts/login/",
                            {"username": "bo", "password": "pw-bo-12345"})
     assert response.status_code == 302
 
@@ -55,7 +55,7 @@ def test_logging_in_with_no_anonymous_progress_keeps_the_account_as_it_is(client
                                                                         now):
     user = User.objects.create_user("cy", password="pw-cy-12345")
     mine = Learner.objects.create(user=user)
-    client.post("/quizzes/accounts/login/", {"username": "cy", "password": "pw-cy-12345"})
+    client.post("/accounts/login/", {"username": "cy", "password": "pw-cy-12345"})
     assert list(Learner.objects.all()) == [mine]
 
 

@@ -4,7 +4,9 @@ Without a running lab cloud at LAB_CLOUD_URL, a command starts one in-process fo
 duration, as `sam local` does; `lab serve` keeps one running for the web app and for scripts.
 """
 
+import argparse
 import json
+import os
 import shlex
 import signal
 import sys
@@ -15,11 +17,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from patterns.catalog import catalog, pattern_get
-from patterns.lab import lab_cloud_ensure, lab_cloud_stop
+from patterns.lab import lab_cloud_ensure, lab_cloud_stop, lab_control_token
 from patterns.runs import run_scenario
 from serverless_lab.cloud.client import LabCloudError
+from serverless_lab.cloud.control_token import ControlTokenError
 
 DEFAULT_LEARNER = "cli"
+NO_TOKEN = ("refusing to serve on {host}: the lab cloud's control API needs a token it can "
+            "read ({error}). Set LAB_CONTROL_TOKEN, or make LAB_DATA_DIR writable so that "
+            "the lab makes one there.")
 NO_SUCH_PATTERN = "no pattern or folder {name!r}: give a catalog slug (see `lab list`) or a " \
                   "folder with a SAM template.yaml"
 
@@ -74,6 +80,13 @@ class Command(BaseCommand):
         serve = commands.add_parser("serve", help="run the lab cloud in the foreground")
         serve.add_argument("--host", default=settings.LAB_CLOUD_HOST)
         serve.add_argument("--port", type=int, default=settings.LAB_CLOUD_PORT)
+        serve.add_argument("--shards", type=int, nargs="?", const=os.cpu_count() or 1,
+                           help="run N lab cloud processes, shard i on port + i, supervised "
+                                "(--shards alone: one per core); see sandboxes/")
+        serve.add_argument("--ports", help="the shards' ports, comma-separated (not port + i)")
+        serve.add_argument("--data-dir", type=Path,
+                           help="default LAB_DATA_DIR; shard i uses its shard-i folder")
+        serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 
     def handle(self, *args, command, **options):
         if command == "list":
@@ -83,7 +96,8 @@ class Command(BaseCommand):
         if command == "bench":
             return self.bench(options)
         client = lab_cloud_ensure(port=0)
-        if client.url.rstrip("/") != settings.LAB_CLOUD_URL.rstrip("/"):
+        if client.url.rstrip("/") != (settings.LAB_CLOUD_URLS
+                                      or [settings.LAB_CLOUD_URL])[0].rstrip("/"):
             self.stderr.write(f"(no lab cloud at {settings.LAB_CLOUD_URL}: started one in this "
                               f"process for this command; `lab serve` keeps one running)")
         try:
@@ -223,14 +237,32 @@ class Command(BaseCommand):
     def serve(self, options):
         from serverless_lab.cloud.server import LabCloud
 
+        try:  # the token the web app and `lab` commands read: one for every shard
+            token = lab_control_token(create=True)
+        except ControlTokenError as e:
+            # Nobody could drive a lab cloud whose token they cannot read.
+            self.stderr.write(NO_TOKEN.format(host=options["host"], error=e))
+            sys.exit(2)
+
+        if options["shards"] is not None or options["ports"]:
+            from sandboxes.shard_serve import shards_serve
+
+            return shards_serve(host=options["host"], port=options["port"],
+                                count=options["shards"], ports=options["ports"],
+                                data_dir=options["data_dir"], write=self.stdout.write)
         try:
-            cloud = LabCloud(host=options["host"], port=options["port"]).start()
+            cloud = LabCloud(host=options["host"], port=options["port"],
+                             data_dir=options["data_dir"], control_token=token).start()
         except OSError as e:
             raise CommandError(
                 f"cannot listen on {options['host']}:{options['port']}: {e}") from None
         self.stdout.write(f"Lab cloud listening on {cloud.url} (Ctrl-C to stop)")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        if options["parent_pid"]:  # a shard: it stops when `lab serve --shards` goes
+            from sandboxes.shard_serve import parent_watch
+
+            parent_watch(options["parent_pid"], stop)
         try:
             stop.wait()
         except KeyboardInterrupt:

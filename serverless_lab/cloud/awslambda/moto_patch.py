@@ -11,11 +11,14 @@ tests/cloud/test_moto_patches.py fails when a patch is not listed in a moto_patc
 - `LambdaStorage.put_alias`, `LambdaStorage.update_alias`: awslambda/alias_routing.py
   (RoutingConfig checked as AWS does; tests/cloud/awslambda/test_alias_routing.py);
 - `LambdaBackend.update_alias`, `LambdaBackend.delete_alias`: awslambda/provisioned.py
-  (provisioned environments follow the alias; tests/cloud/awslambda/test_provisioned_concurrency.py);
+  (provisioned environments follow the alias;
+  tests/cloud/awslambda/test_provisioned_concurrency.py);
 - `SQSBackend.send_message`: awslambda/recursion.py (SQS keeps a handler's trace header as
   AWSTraceHeader; tests/cloud/awslambda/test_recursion.py, test_moto_contract.py);
 - `Permission.create_from_cloudformation_json`: deploy/lambda_aliases.py (a permission on an
   alias or version is scoped to it; test_moto_contract.py);
+- `LambdaBackend.create_function`: quotas.py (a sandbox's quota of functions, refused with
+  CodeStorageExceededException; tests/cloud/test_quotas.py);
 - here: `LambdaFunction._invoke_lambda`, `LambdaBackend.send_sns_message`,
   `notifications._invoke_awslambda`, and moto's server dispatch
   (`moto.backends.list_of_moto_modules`, `moto.core.responses.method_names_from_class`).

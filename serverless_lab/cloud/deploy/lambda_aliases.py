@@ -138,11 +138,11 @@ def take(template: dict) -> dict[str, dict]:
 def apply(sandbox, resources: dict, aliases: dict[str, dict], resolve) -> None:
     """Put each alias's provisioned concurrency and wait until it is READY; `resolve`
     resolves Ref/GetAtt/Sub. The aliases themselves are in the stack (`resources`)."""
-    client = sandbox.client("lambda")
     for logical_id, properties in aliases.items():
         provisioned = properties.get("ProvisionedConcurrencyConfig")
         if not provisioned or logical_id not in resources:
             continue
+        client = sandbox.client("lambda")
         function = resolve(properties["FunctionName"])
         client.put_provisioned_concurrency_config(
             FunctionName=function, Qualifier=properties["Name"],
@@ -152,6 +152,7 @@ def apply(sandbox, resources: dict, aliases: dict[str, dict], resolve) -> None:
 
 def _wait_ready(client, function: str, alias: str) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    pause = 0.005  # environments run Init in tens of milliseconds: look soon, then less often
     while True:
         config = client.get_provisioned_concurrency_config(FunctionName=function,
                                                            Qualifier=alias)
@@ -161,7 +162,8 @@ def _wait_ready(client, function: str, alias: str) -> None:
             reason = config.get("StatusReason", "not ready in time")
             raise TemplateError(f"provisioned concurrency of {function}:{alias} failed: "
                                 f"{reason}")
-        time.sleep(0.05)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _routing(properties: dict) -> dict | None:

@@ -23,6 +23,10 @@ record it holds and then empties the shard (so sequence numbers start again). Th
   into the child, so a consumer would read them twice or out of order).
 The mapping calls wrap whatever is installed (sqs_moto's hooks among them), once.
 These are moto internals: tests/cloud/test_stream_mappings.py fails loudly if they change.
+
+Also patched for DynamoDB: `DynamoDBBackend.put_item`, `DynamoDBBackend.update_item` and
+`DynamoDBBackend.transact_write_items` in quotas.py (a sandbox's stored-bytes quota;
+tests/cloud/test_quotas.py).
 """
 
 import functools

@@ -5,6 +5,9 @@ user guide's event message structure says) but leaves "/" as it is: "uploads/a b
 as "uploads/a+b.csv". moto encodes the slash too ("uploads%2Fa+b.csv"), so a handler that
 forgot to decode would work in moto's events and not in AWS's, or the other way round. The lab
 gives moto's notifications module a quote_plus that keeps "/" (contract-tested).
+
+Also patched for S3: `S3Backend.put_object` in quotas.py (a sandbox's stored-bytes quota;
+tests/cloud/test_quotas.py).
 """
 
 from urllib.parse import quote_plus

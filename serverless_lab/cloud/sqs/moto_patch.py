@@ -1,4 +1,5 @@
-"""Where moto's SQS and Lambda meet the lab's pollers (awslambda/event_source_mapping/sqs_poller.py).
+"""Where moto's SQS and Lambda meet the lab's pollers
+(awslambda/event_source_mapping/sqs_poller.py).
 
 moto delivers SQS messages to a mapped function itself, synchronously inside SendMessage:
 `Queue.add_message` walks `queue.lambda_event_source_mappings`, receives and invokes one
@@ -11,7 +12,9 @@ message at a time. The lab replaces that with the Lambda service's behaviour by 
 These are moto internals: tests/cloud/test_moto_contract.py fails loudly if they change.
 
 Also patched for SQS: `Queue._set_attributes` in sqs/redrive_policy.py (a RedrivePolicy
-naming a missing dead-letter queue refused with nothing applied; test_moto_contract.py).
+naming a missing dead-letter queue refused with nothing applied; test_moto_contract.py);
+`SQSBackend.send_message` in quotas.py (a sandbox's stored-bytes quota, OverLimit;
+tests/cloud/test_quotas.py).
 """
 
 import inspect

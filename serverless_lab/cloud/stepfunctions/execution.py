@@ -34,7 +34,6 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials i
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 
 from serverless_lab.cloud import trace
-from serverless_lab.cloud.accounts import BOOTSTRAP
 from serverless_lab.cloud.clients import client
 
 # One second of a Wait state or a Retry interval lasts this long in the lab, and never longer
@@ -145,7 +144,8 @@ class ExecutionWiring:
         with self._lock:
             keys = self._keys.get(cache_key)
         if keys is None:
-            sts = client("sts", endpoint_url=self.cloud.url, credentials=BOOTSTRAP)
+            sts = client("sts", endpoint_url=self.cloud.url,
+                         credentials=self.cloud.accounts.bootstrap)
             session = re.sub(r"[^\w+=,.@-]", "-", credentials.state_machine)[:64] or "states"
             answer = sts.assume_role(RoleArn=credentials.role_arn, RoleSessionName=session,
                                      DurationSeconds=43200)["Credentials"]

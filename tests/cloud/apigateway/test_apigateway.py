@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from serverless_lab.cloud.apigateway.rest import proxy_response
+from serverless_lab.cloud.apigateway.messages import proxy_response
+from tests.cloud.conftest import FUNCTIONS
+from tests.conftest import trace_mark
 
 # The keys of AWS's documented sample event for a REST API proxy integration.
 V1_EVENT_KEYS = {"resource", "path", "httpMethod", "headers", "multiValueHeaders",
@@ -16,9 +18,16 @@ V1_CONTEXT_KEYS = {"accountId", "apiId", "domainName", "domainPrefix", "extended
                    "requestTimeEpoch", "resourceId", "resourcePath", "stage"}
 
 
-@pytest.fixture
-def api(lab, learner, deploy):
-    deployment = deploy("echo")
+@pytest.fixture(scope="module")
+def learner():
+    """One learner for the module: its tests only call the echo stack (deployed once) and
+    read their own trace events from a mark."""
+    return "t-apigateway-rest"
+
+
+@pytest.fixture(scope="module")
+def api(lab, learner):
+    deployment = lab.deploy(learner, str(FUNCTIONS / "echo"), stack="echo")
     return deployment["apis"][0]["url"]
 
 
@@ -75,8 +84,16 @@ def test_binary_body_arrives_base64_encoded(lab, api):
 
 @pytest.mark.parametrize("payload", ['"just a string"', '{"body": "no status"}', "not json",
                                      '{"statusCode": 200, "body": {"not": "a string"}}'])
-def test_malformed_proxy_answers_become_502(payload):
+def test_malformed_proxy_answers_are_unreadable(payload):
     assert proxy_response(payload) is None
+
+
+@pytest.mark.parametrize("kind", ["string", "no-status", "object-body"])
+def test_malformed_proxy_answers_become_502_over_http(lab, api, kind):
+    # API Gateway's answer to a Lambda proxy response it cannot read ("Malformed Lambda proxy
+    # response" in its execution log): 502 with this body, word for word.
+    answer = lab.http(f"{api}/malformed/{kind}", method="GET")
+    assert (answer.status, json.loads(answer.body)) == (502, {"message": "Internal server error"})
 
 
 def test_proxy_answer_maps_status_headers_and_base64_body():
@@ -88,7 +105,7 @@ def test_proxy_answer_maps_status_headers_and_base64_body():
 
 
 def test_trace_records_the_request_the_event_and_the_invocation(lab, learner, api):
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     lab.http(f"{api}/items/9", method="GET")
     events = lab.trace(learner, since=mark)["events"]
     kinds = [e["type"] for e in events]

@@ -1,21 +1,16 @@
 """REST API authorizers, CORS preflight and stage throttling, as API Gateway answers them."""
 
 import json
-import time
 
 import pytest
-from joserfc import jwt
-from joserfc.jwk import RSAKey
-from moto.utilities.utils import load_resource
 
 from serverless_lab.cloud.apigateway.authorizers import arn_matches, policy_effect
-from serverless_lab.cloud.client import LabClient
-from tests.cloud.conftest import FUNCTIONS
+from tests.cloud.conftest import FUNCTIONS, cognito_sign_in, expired_token
+from tests.conftest import events_since, trace_mark
 
 EXPLICIT_DENY = {"Message": "User is not authorized to access this resource with an explicit deny"}
 IMPLICIT_DENY = {"Message": "User is not authorized to access this resource"}
 UNAUTHORIZED = {"message": "Unauthorized"}
-PASSWORD = "Correct-horse-9"
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +18,6 @@ def learner():
     """One account for the module: the API is deployed once, and each test keeps to its own
     tokens, users and paths."""
     return "t-apigateway-auth"
-
-
-@pytest.fixture(scope="module")
-def lab(lab_cloud):
-    return LabClient(lab_cloud.url)
 
 
 @pytest.fixture(scope="module")
@@ -40,21 +30,13 @@ def get(lab, deployment, path, **headers):
     return answer.status, json.loads(answer.body) if answer.body else None, answer.headers
 
 
-def events_of(lab, learner, mark, kind):
-    return [e for e in lab.trace(learner, since=mark)["events"] if e["type"] == kind]
-
-
-def mark_of(lab, learner):
-    return lab.trace(learner, since=2**62)["last_seq"]
-
-
 def authorizer_calls(lab, learner, mark, api):
     name = api["functions"]["TokenAuthorizerFunction"]
-    return [e for e in events_of(lab, learner, mark, "invocation") if e["function_name"] == name]
+    return [e for e in events_since(lab, learner, mark, "invocation") if e["function_name"] == name]
 
 
 def test_token_authorizer_allows_and_passes_principal_and_context(lab, learner, api, sandbox):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, event, _ = get(lab, api, "/token", Authorization="allow-ada")
     assert status == 200
     authorizer = event["requestContext"]["authorizer"]
@@ -63,25 +45,25 @@ def test_token_authorizer_allows_and_passes_principal_and_context(lab, learner, 
     assert (authorizer["user"], authorizer["tier"], authorizer["admin"], authorizer["team"]) == (
         "ada", "3", "true", None)
     assert isinstance(authorizer["integrationLatency"], int)
-    deliveries = events_of(lab, learner, mark, "delivery")
+    deliveries = events_since(lab, learner, mark, "delivery")
     to_authorizer = deliveries[0]
     assert to_authorizer["target"] == api["functions"]["TokenAuthorizerFunction"]
     api_id = api["apis"][0]["api_id"]
     assert to_authorizer["event"] == {
         "type": "TOKEN", "authorizationToken": "allow-ada",
         "methodArn": f"arn:aws:execute-api:us-east-1:{sandbox.account_id}:{api_id}/Prod/GET/token"}
-    http = events_of(lab, learner, mark, "http")[0]
+    http = events_since(lab, learner, mark, "http")[0]
     assert http["authorizer"]["decision"] == "allow" and http["authorizer"]["cached"] is False
 
 
 def test_token_authorizer_explicit_deny_is_403_and_the_backend_never_runs(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, body, headers = get(lab, api, "/token", Authorization="deny-mallory")
     assert (status, body) == (403, EXPLICIT_DENY)
     assert headers["x-amzn-ErrorType"] == "AccessDeniedException"
-    invoked = [e["function_name"] for e in events_of(lab, learner, mark, "invocation")]
+    invoked = [e["function_name"] for e in events_since(lab, learner, mark, "invocation")]
     assert invoked == [api["functions"]["TokenAuthorizerFunction"]]
-    assert events_of(lab, learner, mark, "http")[0]["authorizer"]["decision"] == "deny"
+    assert events_since(lab, learner, mark, "http")[0]["authorizer"]["decision"] == "deny"
 
 
 @pytest.mark.parametrize(("headers", "invokes_authorizer"), [
@@ -90,7 +72,7 @@ def test_token_authorizer_explicit_deny_is_403_and_the_backend_never_runs(lab, l
 ])
 def test_missing_token_or_unauthorized_answer_is_401(lab, learner, api, headers,
                                                      invokes_authorizer):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, body, _ = get(lab, api, "/token", **headers)
     assert (status, body) == (401, UNAUTHORIZED)
     assert bool(authorizer_calls(lab, learner, mark, api)) is invokes_authorizer
@@ -104,14 +86,14 @@ def test_authorizer_error_or_malformed_answer_is_500(lab, api, token):
 
 
 def test_second_call_with_the_same_token_is_served_from_the_cache(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     assert get(lab, api, "/token", Authorization="allow-bob")[0] == 200
-    second = mark_of(lab, learner)
+    second = trace_mark(lab, learner)
     status, event, _ = get(lab, api, "/token", Authorization="allow-bob")
     assert status == 200 and event["requestContext"]["authorizer"]["principalId"] == "bob"
     assert len(authorizer_calls(lab, learner, mark, api)) == 1
     assert authorizer_calls(lab, learner, second, api) == []
-    assert events_of(lab, learner, second, "http")[0]["authorizer"]["cached"] is True
+    assert events_since(lab, learner, second, "http")[0]["authorizer"]["cached"] is True
     # Another token is another cache entry.
     assert get(lab, api, "/token", Authorization="allow-cy")[0] == 200
     assert len(authorizer_calls(lab, learner, mark, api)) == 2
@@ -121,19 +103,19 @@ def test_a_cached_policy_for_one_method_arn_denies_the_next_path(lab, learner, a
     """The caching pitfall: a policy naming only the first request's method ARN is cached
     and then evaluated against another path's ARN, an implicit deny."""
     assert get(lab, api, "/token/a", Authorization="narrow-dee")[0] == 200
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, body, _ = get(lab, api, "/token/b", Authorization="narrow-dee")
     assert (status, body) == (403, IMPLICIT_DENY)
     assert authorizer_calls(lab, learner, mark, api) == []
 
 
 def test_request_authorizer_gets_the_request_and_its_identity_sources(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, event, _ = get(lab, api, "/request?tenant=acme", **{"X-Api-Key": "secret"})
     assert status == 200
     authorizer = event["requestContext"]["authorizer"]
     assert (authorizer["principalId"], authorizer["tenant"]) == ("tenant-acme", "acme")
-    sent = events_of(lab, learner, mark, "delivery")[0]["event"]
+    sent = events_since(lab, learner, mark, "delivery")[0]["event"]
     assert sent["type"] == "REQUEST" and sent["methodArn"].endswith("/Prod/GET/request")
     assert {"resource", "path", "httpMethod", "headers", "queryStringParameters",
             "pathParameters", "stageVariables", "requestContext"} <= set(sent)
@@ -143,23 +125,15 @@ def test_request_authorizer_gets_the_request_and_its_identity_sources(lab, learn
 
 
 def test_request_authorizer_with_an_identity_source_missing_is_401_uncalled(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     assert get(lab, api, "/request", **{"X-Api-Key": "secret"})[:2] == (401, UNAUTHORIZED)
     name = api["functions"]["RequestAuthorizerFunction"]
-    assert not [e for e in events_of(lab, learner, mark, "invocation")
+    assert not [e for e in events_since(lab, learner, mark, "invocation")
                 if e["function_name"] == name]
 
 
 def sign_in(sandbox, pool_id: str, client_id: str, email: str) -> dict:
-    cognito = sandbox.client("cognito-idp")
-    cognito.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS",
-                              TemporaryPassword=PASSWORD,
-                              UserAttributes=[{"Name": "email", "Value": email}])
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD,
-                                    Permanent=True)
-    return cognito.admin_initiate_auth(
-        UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]
+    return cognito_sign_in(sandbox.client("cognito-idp"), pool_id, client_id, email)
 
 
 def ids(api, logical_id):
@@ -185,12 +159,7 @@ def test_cognito_authorizer_refuses_missing_expired_and_foreign_tokens(lab, api,
     tokens = sign_in(sandbox, pool, ids(api, "UserPoolClient"), "bea@example.com")
     other = sign_in(sandbox, ids(api, "OtherPool"), ids(api, "OtherPoolClient"),
                     "bea@example.com")
-    # Signed with the key the pool signs with, so only the expiry is wrong: time has passed.
-    key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-    claims = jwt.decode(tokens["IdToken"], key).claims
-    expired = jwt.encode({"kid": "dummy", "alg": "RS256"},
-                         {**claims, "iat": int(time.time()) - 7200,
-                          "exp": int(time.time()) - 3600}, key)
+    expired = expired_token(tokens["IdToken"])
     for headers in ({}, {"Authorization": expired}, {"Authorization": other["IdToken"]},
                     {"Authorization": tokens["AccessToken"]},  # no scopes: ID tokens only
                     {"Authorization": "not-a-jwt"}):
@@ -207,7 +176,7 @@ def test_cognito_authorizer_with_scopes_wants_an_access_token_with_one(lab, api,
 
 
 def test_cors_preflight_is_answered_by_the_mock_integration(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     answer = lab.http(api["apis"][0]["url"] + "/open", method="OPTIONS",
                       headers={"Origin": "https://app.example.com",
                                "Access-Control-Request-Method": "GET"})
@@ -216,14 +185,14 @@ def test_cors_preflight_is_answered_by_the_mock_integration(lab, learner, api):
     assert answer.headers["Access-Control-Allow-Methods"] == "GET,OPTIONS"
     assert answer.headers["Access-Control-Allow-Headers"] == "Content-Type,Authorization"
     assert answer.headers["Access-Control-Max-Age"] == "600"
-    assert events_of(lab, learner, mark, "invocation") == []
+    assert events_since(lab, learner, mark, "invocation") == []
 
 
 def test_stage_method_throttling_answers_429_once_the_burst_is_spent(lab, learner, api):
     assert get(lab, api, "/limited")[0] == 200
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     assert get(lab, api, "/limited")[:2] == (429, {"message": "Too Many Requests"})
-    assert events_of(lab, learner, mark, "invocation") == []
+    assert events_since(lab, learner, mark, "invocation") == []
     assert get(lab, api, "/open")[0] == 200  # other methods have their own bucket
 
 
@@ -257,6 +226,6 @@ def test_rest_api_is_also_reached_at_the_execute_api_path(lab, lab_cloud, api):
 
 
 def test_iam_authorization_refuses_an_unsigned_request(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     assert get(lab, api, "/iam")[:2] == (403, {"message": "Missing Authentication Token"})
-    assert events_of(lab, learner, mark, "invocation") == []
+    assert events_since(lab, learner, mark, "invocation") == []

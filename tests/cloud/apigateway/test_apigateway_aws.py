@@ -1,10 +1,12 @@
-"""API Gateway AWS service integrations (apigateway/aws_integration.py): a REST API sends to SQS itself."""
+"""API Gateway AWS service integrations (apigateway/aws_integration.py): a REST API sends to
+SQS itself."""
 
 import json
 
 import pytest
 
 from serverless_lab.cloud.apigateway.aws_integration import query_answer_as_json, render
+from tests.conftest import trace_mark
 
 CONTEXT = {"requestId": "r-1", "stage": "test"}
 
@@ -48,7 +50,7 @@ def api_to_sqs(deploy, sandbox, lab, learner):
 def test_post_sends_the_body_to_the_queue_and_answers_with_sqs_response(
         api_to_sqs, lab, learner):
     api, queue, sqs = api_to_sqs
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     body = '{"item": "fish & chips + peas", "note": "100% sure"}'
     answer = lab.http(api["url"] + "/messages", method="POST", body=body,
                       headers={"Content-Type": "application/json"})

@@ -2,17 +2,13 @@
 precedence, the JWT authorizer, CORS preflight and route throttling."""
 
 import json
-import time
 from types import SimpleNamespace
 
 import pytest
-from joserfc import jwt
-from joserfc.jwk import RSAKey
-from moto.utilities.utils import load_resource
 
 from serverless_lab.cloud.apigateway.http_api import route_match
-from serverless_lab.cloud.client import LabClient
-from tests.cloud.conftest import FUNCTIONS
+from tests.cloud.conftest import FUNCTIONS, cognito_sign_in, expired_token
+from tests.conftest import events_since, learner_client, trace_mark
 
 # The keys of AWS's documented payload format 2.0 event (authentication, for mutual TLS, and
 # authorizer, with an authorizer, aside).
@@ -22,7 +18,6 @@ V2_EVENT_KEYS = {"version", "routeKey", "rawPath", "rawQueryString", "cookies", 
 V2_CONTEXT_KEYS = {"accountId", "apiId", "domainName", "domainPrefix", "http", "requestId",
                    "routeKey", "stage", "time", "timeEpoch"}
 V2_HTTP_KEYS = {"method", "path", "protocol", "sourceIp", "userAgent"}
-PASSWORD = "Correct-horse-9"
 ORIGIN = "https://app.example.com"
 
 
@@ -30,11 +25,6 @@ ORIGIN = "https://app.example.com"
 def learner():
     """One account for the module: the API is deployed once."""
     return "t-http-api"
-
-
-@pytest.fixture(scope="module")
-def lab(lab_cloud):
-    return LabClient(lab_cloud.url)
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +36,6 @@ def call(lab, api, path, method="GET", body=None, **headers):
     return lab.http(api["apis"][0]["url"] + path, method=method, body=body, headers=headers)
 
 
-def mark_of(lab, learner):
-    return lab.trace(learner, since=2**62)["last_seq"]
-
-
-def events_of(lab, learner, mark, kind):
-    return [e for e in lab.trace(learner, since=mark)["events"] if e["type"] == kind]
-
-
 def test_deploy_creates_the_http_api_with_a_default_stage(api):
     (endpoint,) = api["apis"]
     assert endpoint["logical_id"] == "HttpApi" and endpoint["stage"] == "$default"
@@ -62,7 +44,7 @@ def test_deploy_creates_the_http_api_with_a_default_stage(api):
 
 
 def test_event_has_the_keys_of_awss_2_0_sample(lab, learner, api, sandbox):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     answer = call(lab, api, "/orders/42?tag=a&tag=b&q=", method="POST", body='{"n": 1}',
                   **{"Content-Type": "application/json", "Cookie": "session=abc; theme=dark",
                      "X-Trace": "t1"})
@@ -85,9 +67,9 @@ def test_event_has_the_keys_of_awss_2_0_sample(lab, learner, api, sandbox):
     assert (context["accountId"], context["stage"], context["routeKey"]) == (
         sandbox.account_id, "$default", "ANY /{proxy+}")
     assert context["http"]["method"] == "POST" and context["http"]["path"] == "/orders/42"
-    http = events_of(lab, learner, mark, "http")[0]
+    http = events_since(lab, learner, mark, "http")[0]
     assert (http["resource"], http["status"]) == ("ANY /{proxy+}", 200)
-    delivery = events_of(lab, learner, mark, "delivery")[0]
+    delivery = events_since(lab, learner, mark, "delivery")[0]
     assert delivery["source"] == f"apigateway:{api['apis'][0]['api_id']}/$default"
 
 
@@ -123,55 +105,35 @@ def test_cookies_in_the_answer_become_set_cookie_headers(lab, api):
         assert response.headers.get_all("Set-Cookie") == ["session=abc; Path=/", "theme=dark"]
 
 
-def sign_in(sandbox, pool_id, client_id, email):
-    cognito = sandbox.client("cognito-idp")
-    cognito.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS",
-                              TemporaryPassword=PASSWORD,
-                              UserAttributes=[{"Name": "email", "Value": email}])
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD,
-                                    Permanent=True)
-    return cognito.admin_initiate_auth(
-        UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]
-
-
 @pytest.fixture(scope="module")
 def tokens(lab, learner, api):
-    found = lab.sandbox(learner)
-    from serverless_lab.cloud.clients import client
-
-    sandbox = SimpleNamespace(client=lambda service: client(
-        service, endpoint_url=found["endpoint_url"], credentials=found["credentials"]))
+    cognito = learner_client(lab, learner, "cognito-idp")
     pool = api["resources"]["UserPool"]["physical_id"]
-    own = sign_in(sandbox, pool, api["resources"]["UserPoolClient"]["physical_id"],
-                  "ada@example.com")
-    cognito = sandbox.client("cognito-idp")
+    own = cognito_sign_in(cognito, pool, api["resources"]["UserPoolClient"]["physical_id"],
+                          "ada@example.com")
     other_pool = cognito.create_user_pool(PoolName="other")["UserPool"]["Id"]
     other_client = cognito.create_user_pool_client(
         UserPoolId=other_pool, ClientName="other",
         ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
-    other = sign_in(sandbox, other_pool, other_client, "ada@example.com")
+    other = cognito_sign_in(cognito, other_pool, other_client, "ada@example.com")
     return {"own": own, "other": other}
 
 
 def test_jwt_authorizer_passes_the_claims_of_a_valid_token(lab, learner, api, tokens):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     answer = call(lab, api, "/me", Authorization=f"Bearer {tokens['own']['IdToken']}")
     assert answer.status == 200
     jwt_context = json.loads(answer.body)["requestContext"]["authorizer"]["jwt"]
     assert jwt_context["claims"]["cognito:username"] == "ada@example.com"
     assert jwt_context["scopes"] is None  # the route asks for none
-    assert events_of(lab, learner, mark, "http")[0]["authorizer"]["decision"] == "allow"
+    assert events_since(lab, learner, mark, "http")[0]["authorizer"]["decision"] == "allow"
     # An access token has no aud: its client_id is checked against the audience instead.
     assert call(lab, api, "/me", Authorization=tokens["own"]["AccessToken"]).status == 200
 
 
 def test_jwt_authorizer_refuses_missing_expired_and_foreign_tokens(lab, learner, api, tokens):
-    key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-    claims = jwt.decode(tokens["own"]["IdToken"], key).claims
-    expired = jwt.encode({"kid": "dummy", "alg": "RS256"},
-                         {**claims, "exp": int(time.time()) - 60}, key)
-    mark = mark_of(lab, learner)
+    expired = expired_token(tokens["own"]["IdToken"], expired_seconds_ago=60)
+    mark = trace_mark(lab, learner)
     missing = call(lab, api, "/me")
     assert (missing.status, json.loads(missing.body)) == (401, {"message": "Unauthorized"})
     for token, reason in ((expired, "the token has expired"),
@@ -180,11 +142,11 @@ def test_jwt_authorizer_refuses_missing_expired_and_foreign_tokens(lab, learner,
         assert (answer.status, json.loads(answer.body)) == (401, {"message": "Unauthorized"})
         assert f'error="invalid_token" error_description="{reason}"' in \
             answer.headers["www-authenticate"]
-    assert events_of(lab, learner, mark, "invocation") == []
+    assert events_since(lab, learner, mark, "invocation") == []
 
 
 def test_cors_preflight_is_answered_by_api_gateway_itself(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     answer = call(lab, api, "/items/7", method="OPTIONS", Origin=ORIGIN,
                   **{"Access-Control-Request-Method": "GET"})
     assert answer.status == 204
@@ -196,7 +158,7 @@ def test_cors_preflight_is_answered_by_api_gateway_itself(lab, learner, api):
     foreign = call(lab, api, "/items/7", method="OPTIONS", Origin="https://evil.example",
                    **{"Access-Control-Request-Method": "GET"})
     assert "access-control-allow-origin" not in {k.lower() for k in foreign.headers}
-    assert events_of(lab, learner, mark, "invocation") == []
+    assert events_since(lab, learner, mark, "invocation") == []
 
 
 def test_cors_headers_of_the_api_replace_the_integrations(lab, api):
@@ -207,9 +169,9 @@ def test_cors_headers_of_the_api_replace_the_integrations(lab, api):
 
 def test_route_throttling_answers_429_once_the_burst_is_spent(lab, learner, api):
     assert call(lab, api, "/limited").status == 200
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     throttled = call(lab, api, "/limited")
     assert (throttled.status, json.loads(throttled.body)) == (
         429, {"message": "Too Many Requests"})
-    assert events_of(lab, learner, mark, "invocation") == []
+    assert events_since(lab, learner, mark, "invocation") == []
     assert call(lab, api, "/items/1").status == 200  # another route, another bucket

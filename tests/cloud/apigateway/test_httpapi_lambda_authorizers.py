@@ -6,9 +6,9 @@ import json
 import pytest
 
 from serverless_lab.cloud.apigateway.http_authorizers import identity_value
-from serverless_lab.cloud.apigateway.rest import HttpRequest
-from serverless_lab.cloud.client import LabClient
+from serverless_lab.cloud.apigateway.messages import HttpRequest
 from tests.cloud.conftest import FUNCTIONS
+from tests.conftest import events_since, trace_mark
 
 FORBIDDEN = {"message": "Forbidden"}
 UNAUTHORIZED = {"message": "Unauthorized"}
@@ -26,11 +26,6 @@ def learner():
 
 
 @pytest.fixture(scope="module")
-def lab(lab_cloud):
-    return LabClient(lab_cloud.url)
-
-
-@pytest.fixture(scope="module")
 def api(lab, learner):
     return lab.deploy(learner, str(FUNCTIONS / "httpapi-lambda-auth"),
                       stack="httpapi-lambda-auth")
@@ -45,22 +40,14 @@ def call(lab, api, path, logical_id="HttpApi", **headers):
     return answer.status, json.loads(answer.body) if answer.body else None, answer.headers
 
 
-def mark_of(lab, learner):
-    return lab.trace(learner, since=2**62)["last_seq"]
-
-
-def events_of(lab, learner, mark, kind):
-    return [e for e in lab.trace(learner, since=mark)["events"] if e["type"] == kind]
-
-
 def invoked(lab, learner, mark, api):
     """The logical ids of the functions invoked since mark, in order."""
     by_name = {name: logical_id for logical_id, name in api["functions"].items()}
-    return [by_name[e["function_name"]] for e in events_of(lab, learner, mark, "invocation")]
+    return [by_name[e["function_name"]] for e in events_since(lab, learner, mark, "invocation")]
 
 
 def test_simple_allow_passes_the_context_to_the_integration(lab, learner, api, sandbox):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, event, _ = call(lab, api, "/simple?x=1", Authorization="allow-ada",
                             Cookie="session=abc")
     assert status == 200
@@ -68,7 +55,7 @@ def test_simple_allow_passes_the_context_to_the_integration(lab, learner, api, s
     # The context reaches the integration as the authorizer returned it, under `lambda`.
     assert event["requestContext"]["authorizer"] == {
         "lambda": {"user": "ada", "tier": 3, "admin": True, "groups": ["a", "b"]}}
-    to_authorizer, to_echo = events_of(lab, learner, mark, "delivery")
+    to_authorizer, to_echo = events_since(lab, learner, mark, "delivery")
     assert to_authorizer["target"] == api["functions"]["SimpleAuthorizerFunction"]
     assert to_authorizer["authorizer"] == "Simple"
     sent = to_authorizer["event"]
@@ -86,52 +73,52 @@ def test_simple_allow_passes_the_context_to_the_integration(lab, learner, api, s
     # The authorizer and the integration see the same request.
     assert sent["requestContext"]["requestId"] == event["requestContext"]["requestId"]
     assert to_echo["target"] == api["functions"]["EchoFunction"]
-    http = events_of(lab, learner, mark, "http")[0]
+    http = events_since(lab, learner, mark, "http")[0]
     assert http["authorizer"]["decision"] == "allow" and http["authorizer"]["cached"] is False
     assert http["authorizer"]["type"] == "REQUEST"
 
 
 def test_simple_deny_is_403_and_the_integration_never_runs(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, body, headers = call(lab, api, "/simple", Authorization="deny-mallory")
     assert (status, body) == (403, FORBIDDEN)
     assert "x-amzn-ErrorType" not in headers  # a REST API's header, not an HTTP API's
     assert invoked(lab, learner, mark, api) == ["SimpleAuthorizerFunction"]
-    assert events_of(lab, learner, mark, "http")[0]["authorizer"]["decision"] == "deny"
+    assert events_since(lab, learner, mark, "http")[0]["authorizer"]["decision"] == "deny"
 
 
 def test_missing_identity_source_is_401_without_invoking_the_authorizer(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     assert call(lab, api, "/simple")[:2] == (401, UNAUTHORIZED)
     # With several identity sources, every one must be there.
     assert call(lab, api, "/policy", **{"X-Api-Key": "secret"})[:2] == (401, UNAUTHORIZED)
     assert invoked(lab, learner, mark, api) == []
-    assert [e["authorizer"]["decision"] for e in events_of(lab, learner, mark, "http")] == [
+    assert [e["authorizer"]["decision"] for e in events_since(lab, learner, mark, "http")] == [
         "unauthorized", "unauthorized"]
 
 
 def test_second_call_within_the_ttl_is_answered_from_the_cache(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     assert call(lab, api, "/simple", Authorization="allow-bob")[0] == 200
-    second = mark_of(lab, learner)
+    second = trace_mark(lab, learner)
     status, event, _ = call(lab, api, "/simple", Authorization="allow-bob")
     assert status == 200 and event["requestContext"]["authorizer"]["lambda"]["user"] == "bob"
     assert invoked(lab, learner, second, api) == ["EchoFunction"]
-    assert events_of(lab, learner, second, "http")[0]["authorizer"]["cached"] is True
+    assert events_since(lab, learner, second, "http")[0]["authorizer"]["cached"] is True
     # Another identity value is another cache entry.
-    third = mark_of(lab, learner)
+    third = trace_mark(lab, learner)
     assert call(lab, api, "/simple", Authorization="allow-cy")[0] == 200
     assert invoked(lab, learner, third, api) == ["SimpleAuthorizerFunction", "EchoFunction"]
     assert invoked(lab, learner, mark, api).count("SimpleAuthorizerFunction") == 2
 
 
 def test_iam_policy_with_payload_1_0_allows_and_denies(lab, learner, api, sandbox):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, event, _ = call(lab, api, "/policy?tenant=acme", **{"X-Api-Key": "secret"})
     assert status == 200
     assert event["requestContext"]["authorizer"] == {
         "lambda": {"tenant": "acme", "version": "1.0"}}
-    sent = events_of(lab, learner, mark, "delivery")[0]["event"]
+    sent = events_since(lab, learner, mark, "delivery")[0]["event"]
     api_id = endpoint(api, "HttpApi")["api_id"]
     method_arn = f"arn:aws:execute-api:us-east-1:{sandbox.account_id}:{api_id}/$default/GET/policy"
     assert (sent["version"], sent["type"], sent["methodArn"]) == ("1.0", "REQUEST", method_arn)
@@ -143,22 +130,22 @@ def test_iam_policy_with_payload_1_0_allows_and_denies(lab, learner, api, sandbo
     assert "routeArn" not in sent and "body" not in sent
     # ReauthorizeEvery: 0, no cache: the same call invokes the authorizer again, and a wrong
     # key is an explicit deny: 403.
-    second = mark_of(lab, learner)
+    second = trace_mark(lab, learner)
     status, body, _ = call(lab, api, "/policy?tenant=acme", **{"X-Api-Key": "wrong"})
     assert (status, body) == (403, FORBIDDEN)
     assert invoked(lab, learner, second, api) == ["PolicyAuthorizerFunction"]
-    http = events_of(lab, learner, second, "http")[0]
+    http = events_since(lab, learner, second, "http")[0]
     assert http["authorizer"]["principal_id"] == "tenant-acme"
     assert http["authorizer"]["payload_format_version"] == "1.0"
 
 
 def test_iam_policy_with_payload_2_0_is_evaluated_against_the_route_arn(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, event, _ = call(lab, api, "/policy2/7?tenant=zed", **{"X-Api-Key": "secret"})
     assert status == 200
     assert event["requestContext"]["authorizer"]["lambda"] == {"tenant": "zed",
                                                                "version": "2.0"}
-    sent = events_of(lab, learner, mark, "delivery")[0]["event"]
+    sent = events_since(lab, learner, mark, "delivery")[0]["event"]
     assert sent["routeArn"].endswith("/$default/GET/policy2/7")
     assert sent["identitySource"] == ["secret", "zed"]
     assert sent["pathParameters"] == {"id": "7"}
@@ -168,16 +155,16 @@ def test_iam_policy_with_payload_2_0_is_evaluated_against_the_route_arn(lab, lea
 
 @pytest.mark.parametrize("token", ["boom", "malformed", "slow"])
 def test_authorizer_error_timeout_or_malformed_answer_is_500(lab, learner, api, token):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, body, _ = call(lab, api, "/simple", Authorization=token)
     assert (status, body) == (500, INTERNAL_ERROR)
     assert invoked(lab, learner, mark, api) == ["SimpleAuthorizerFunction"]
-    http = events_of(lab, learner, mark, "http")[0]
+    http = events_since(lab, learner, mark, "http")[0]
     assert http["authorizer"]["decision"] == "error" and http["authorizer"]["error"]
 
 
 def test_a_route_with_authorizer_none_skips_the_default_authorizer(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, event, _ = call(lab, api, "/open")
     assert status == 200 and "authorizer" not in event["requestContext"]
     assert invoked(lab, learner, mark, api) == ["EchoFunction"]
@@ -186,18 +173,18 @@ def test_a_route_with_authorizer_none_skips_the_default_authorizer(lab, learner,
 def test_an_authorizer_api_gateway_may_not_invoke_is_500(lab, learner, api):
     """SAM grants API Gateway no permission to invoke an HttpApi Lambda authorizer unless
     EnableFunctionDefaultPermissions is true (or a FunctionInvokeRole is given)."""
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     assert call(lab, api, "/locked", Authorization="allow-ada")[:2] == (500, INTERNAL_ERROR)
     assert invoked(lab, learner, mark, api) == []
-    assert "permission" in events_of(lab, learner, mark, "http")[0]["authorizer"]["error"]
+    assert "permission" in events_since(lab, learner, mark, "http")[0]["authorizer"]["error"]
 
 
 def test_plain_cloudformation_authorizer_allows_and_denies(lab, learner, api):
-    mark = mark_of(lab, learner)
+    mark = trace_mark(lab, learner)
     status, event, _ = call(lab, api, "/cfn", "CfnApi", Authorization="allow-dee")
     assert status == 200
     assert event["requestContext"]["authorizer"]["lambda"]["user"] == "dee"
-    assert events_of(lab, learner, mark, "delivery")[0]["authorizer"] == "CfnSimple"
+    assert events_since(lab, learner, mark, "delivery")[0]["authorizer"] == "CfnSimple"
     assert call(lab, api, "/cfn", "CfnApi", Authorization="deny-eve")[:2] == (403, FORBIDDEN)
     assert call(lab, api, "/cfn", "CfnApi")[:2] == (401, UNAUTHORIZED)
 

@@ -1,11 +1,30 @@
-"""Weighted aliases (awslambda/alias_routing.py): an alias splits its invocations between two published
-versions by weight, says which ran, and is refused as AWS refuses it."""
+"""Weighted aliases (awslambda/alias_routing.py): an alias splits its invocations between two
+published versions by weight, says which ran, and is refused as AWS refuses it.
+
+What AWS refuses is in the Lambda developer guide, "Implement Lambda canary deployments using
+a weighted alias" (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html:
+at most one additional version, both published, the same execution role, a weight from 0.0
+to 1.0) and the API reference for AliasRoutingConfiguration
+(https://docs.aws.amazon.com/lambda/latest/api/API_AliasRoutingConfiguration.html). AWS's
+exact message text for these refusals is not documented: the texts below are the lab's own
+wording (AWS answers with the same error code, InvalidParameterValueException).
+"""
 
 import pytest
 from botocore.exceptions import ClientError
 
-from serverless_lab.cloud.awslambda import alias_routing
 from tests.conftest import wait_quiet
+
+# The lab's wording (AWS's text is not known; see the docstring).
+TOO_MANY = "An alias can route to at most one additional version (AdditionalVersionWeights)."
+BAD_WEIGHT = "The weight of version 2 must be a number from 0.0 to 1.0, got 1.5."
+SAME_VERSION = "The additional version 1 is the alias's own version."
+LATEST_PRIMARY = ("An alias with RoutingConfig must point to a published version, not $LATEST: "
+                  "both versions of a weighted alias must be published.")
+OTHER_ROLE = ("Versions 1 and 3 have different execution roles; both versions of a weighted "
+              "alias must have the same role.")
+NOT_A_VERSION = ("AdditionalVersionWeights names '$LATEST': an alias routes only to published "
+                 "versions (a number), not $LATEST.")
 
 
 @pytest.fixture
@@ -81,24 +100,21 @@ def test_what_aws_refuses_is_refused_and_the_alias_stays_as_it_was(canary, sandb
     name, client = canary
     update = client.update_alias
     assert _refused(update, FunctionName=name, Name="live", RoutingConfig={
-        "AdditionalVersionWeights": {"2": 0.1, "3": 0.1}}) == alias_routing.TOO_MANY
+        "AdditionalVersionWeights": {"2": 0.1, "3": 0.1}}) == TOO_MANY
     assert _refused(update, FunctionName=name, Name="live", RoutingConfig={
-        "AdditionalVersionWeights": {"2": 1.5}}) == alias_routing.BAD_WEIGHT.format(
-        version="2", weight=1.5)
+        "AdditionalVersionWeights": {"2": 1.5}}) == BAD_WEIGHT
     assert _refused(update, FunctionName=name, Name="live", RoutingConfig={
-        "AdditionalVersionWeights": {"1": 0.5}}) == alias_routing.SAME_VERSION.format(
-        version="1")
+        "AdditionalVersionWeights": {"1": 0.5}}) == SAME_VERSION
     assert _refused(client.create_alias, FunctionName=name, Name="edge",
                     FunctionVersion="$LATEST", RoutingConfig={
-                        "AdditionalVersionWeights": {"2": 0.5}}) == alias_routing.LATEST_PRIMARY
+                        "AdditionalVersionWeights": {"2": 0.5}}) == LATEST_PRIMARY
     # A version with another execution role cannot share an alias.
     other_role = "arn:aws:iam::123456789012:role/another-role"
     client.update_function_configuration(FunctionName=name, Role=other_role)
     client.get_waiter("function_updated_v2").wait(FunctionName=name)
     assert client.publish_version(FunctionName=name)["Version"] == "3"
     assert _refused(update, FunctionName=name, Name="live", RoutingConfig={
-        "AdditionalVersionWeights": {"3": 0.1}}) == alias_routing.OTHER_ROLE.format(
-        primary="1", version="3")
+        "AdditionalVersionWeights": {"3": 0.1}}) == OTHER_ROLE
     alias = client.get_alias(FunctionName=name, Name="live")
     assert alias["FunctionVersion"] == "1" and not alias.get("RoutingConfig")
     assert "edge" not in [a["Name"] for a in client.list_aliases(FunctionName=name)["Aliases"]]
@@ -111,7 +127,7 @@ def test_a_template_whose_alias_routes_to_latest_does_not_deploy(lab, learner, s
     with pytest.raises(LabCloudError) as raised:
         lab.deploy(learner, str(FUNCTIONS / "weighted-latest"), stack="weighted-latest")
     assert "alias live (AWS::Lambda::Alias): " in str(raised.value)
-    assert alias_routing.NOT_A_VERSION.format(version="$LATEST") in str(raised.value)
+    assert NOT_A_VERSION in str(raised.value)
     stacks = sandbox.client("cloudformation").list_stacks()["StackSummaries"]
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks
                if s["StackName"] == "weighted-latest")

@@ -5,12 +5,11 @@ import base64
 import json
 import threading
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import wait_quiet
+from tests.conftest import learner_client, trace_mark, wait_quiet, wait_until
 
 
 @pytest.fixture
@@ -38,29 +37,35 @@ def test_sync_error_is_unhandled_with_the_error_document_and_a_log_tail(function
 
 def test_dry_run_answers_204_and_runs_nothing(lab, learner, functions, sandbox):
     names, _ = functions
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     response = sandbox.client("lambda").invoke(FunctionName=names["Sleeper"],
                                                InvocationType="DryRun")
     assert response["StatusCode"] == 204
     assert invocations_of(lab, learner, names["Sleeper"], mark) == []
 
 
-def test_event_invoke_answers_202_before_the_handler_runs(lab, learner, functions, sandbox):
+def test_event_invoke_answers_202_before_the_handler_runs(lab, learner, functions, sandbox,
+                                                         gate):
     names, _ = functions
-    mark = lab.trace(learner, since=2**62)["last_seq"]
-    response = sandbox.client("lambda").invoke(FunctionName=names["Sleeper"],
-                                               InvocationType="Event", Payload=b'{"sleep": 1}')
+    mark = trace_mark(lab, learner)
+    # The handler waits at the gate until the test has its answer: a 202 that waited for
+    # the handler could not arrive.
+    response = sandbox.client("lambda").invoke(
+        FunctionName=names["Sleeper"], InvocationType="Event",
+        Payload=json.dumps({"gate": gate.spec(), "sleep": 0}))
     assert response["StatusCode"] == 202
-    assert invocations_of(lab, learner, names["Sleeper"], mark) == []  # still sleeping
+    assert invocations_of(lab, learner, names["Sleeper"], mark) == []  # still waiting
+    gate.open()
     wait_quiet(lab, learner)
     [done] = invocations_of(lab, learner, names["Sleeper"], mark)
-    assert json.loads(done["payload"]) == {"slept": 1}
+    assert json.loads(done["payload"]) == {"slept": 0}
+    assert done["error"] is None
 
 
 def test_failed_async_event_is_retried_twice_then_sent_to_the_on_failure_destination(
         lab, learner, functions, sandbox):
     names, resources = functions
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     sandbox.client("lambda").invoke(FunctionName=names["FailWithDestination"],
                                     InvocationType="Event", Payload=b'{"order": 42}')
     wait_quiet(lab, learner)
@@ -102,22 +107,18 @@ def test_reserved_concurrency_zero_throttles_every_call(functions, sandbox):
 
 
 def test_an_account_limit_of_one_throttles_the_second_concurrent_call(
-        lab, learner, functions, sandbox):
+        lab, learner, functions, sandbox, gate):
     names, _ = functions
     lab.settings(learner, concurrency_limit=1)
     outcomes = []
-    found = lab.sandbox(learner)
     # No SDK retries: botocore would retry the throttled call until the first one finished.
-    no_retries = boto3.Session().client(
-        "lambda", endpoint_url=found["endpoint_url"], region_name="us-east-1",
-        aws_access_key_id=found["credentials"]["AccessKeyId"],
-        aws_secret_access_key=found["credentials"]["SecretAccessKey"],
-        aws_session_token=found["credentials"]["SessionToken"],
-        config=Config(retries={"max_attempts": 1}))
+    no_retries = learner_client(lab, learner, "lambda",
+                                config=Config(retries={"max_attempts": 1}))
 
     def call():
         try:
-            no_retries.invoke(FunctionName=names["Sleeper"], Payload=b'{"sleep": 1}')
+            no_retries.invoke(FunctionName=names["Sleeper"],
+                              Payload=json.dumps({"gate": gate.spec()}))
             outcomes.append("ran")
         except ClientError as e:
             outcomes.append(e.response["Error"]["Code"])
@@ -125,6 +126,10 @@ def test_an_account_limit_of_one_throttles_the_second_concurrent_call(
     threads = [threading.Thread(target=call) for _ in range(2)]
     for thread in threads:
         thread.start()
+    # Whichever call runs waits at the gate until the other has had its answer (or, if the
+    # lab let both run, until both are waiting there): they overlap however slow the machine.
+    wait_until(lambda: len(outcomes) + gate.started() >= 2)
+    gate.open()
     for thread in threads:
         thread.join()
     lab.settings(learner, concurrency_limit=1000)

@@ -9,8 +9,35 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from serverless_lab.cloud.awslambda import provisioned
-from serverless_lab.cloud.awslambda.runtime.functions import ON_DEMAND, PROVISIONED
+from tests.conftest import trace_mark
+
+# AWS_LAMBDA_INITIALIZATION_TYPE's values, as the Lambda developer guide's "Defined runtime
+# environment variables" lists them
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
+ON_DEMAND = "on-demand"
+PROVISIONED = "provisioned-concurrency"
+
+# AWS's words for what the provisioned concurrency operations refuse. The API reference
+# lists the error codes, not the texts: PutProvisionedConcurrencyConfig
+# (https://docs.aws.amazon.com/lambda/latest/api/API_PutProvisionedConcurrencyConfig.html),
+# GetProvisionedConcurrencyConfig (.../API_GetProvisionedConcurrencyConfig.html) and
+# ListProvisionedConcurrencyConfigs (.../API_ListProvisionedConcurrencyConfigs.html). The
+# texts are what the lab holds AWS to answer; no AWS documentation page spells them out, so
+# they are not checked against one.
+UNPUBLISHED = ("Provisioned Concurrency Configs cannot be applied to unpublished function "
+               "versions.")
+NOT_ALIAS_OR_VERSION = "The function resource provided must be an alias or a published version."
+VERSION_UNDER_ALIAS = "Version is pointed by a Provisioned Concurrency alias"
+NOT_FOUND = "No Provisioned Concurrency Config found for this function"
+# "Unreserved account concurrency ... at least 100" is in the developer guide's "Configuring
+# reserved concurrency" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+BELOW_MINIMUM = ("Specified ConcurrentExecutions for function decreases account's "
+                 "UnreservedConcurrentExecution below its minimum value of [100].")
+OVER_RESERVED = ("Requested Provisioned Concurrency should not be greater than the "
+                 "reservedConcurrentExecution for function")
+# The service's input validation (the Smithy constraint MaxItems 1-50 in the API reference).
+MAX_ITEMS_51 = ("1 validation error detected: Value '51' at 'maxItems' failed to satisfy "
+                "constraint: Member must have value less than or equal to 50")
 
 
 def _error(call, **params) -> tuple[str, str, int]:
@@ -19,6 +46,19 @@ def _error(call, **params) -> tuple[str, str, int]:
     error = raised.value.response
     return error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"][
         "HTTPStatusCode"]
+
+
+def _environments(lab_cloud, account_id: str) -> set[int]:
+    """The process ids of the execution environments the account has now (idle on demand and
+    provisioned): only the test's own, whatever other tests and the idle reaper do meanwhile.
+    Busy environments are not counted: the tests ask when nothing of theirs is running."""
+    runtime = lab_cloud.runtime
+    with runtime._lock:
+        idle = [e for key, envs in runtime._idle.items() if f":{account_id}:" in key[0]
+                for e in envs]
+        provisioned = [e for key, pool in runtime._provisioned.items()
+                       if f":{account_id}:" in key for e in pool.idle]
+    return {e.pid for e in idle + provisioned}
 
 
 def _invocations(lab, learner, mark: int) -> list[dict]:
@@ -58,10 +98,10 @@ def test_the_api_refuses_what_aws_refuses(deploy, sandbox, lab, learner):
     put = client.put_provisioned_concurrency_config
     assert _error(put, FunctionName=name, Qualifier="$LATEST",
                   ProvisionedConcurrentExecutions=1) == (
-        "InvalidParameterValueException", provisioned.UNPUBLISHED, 400)
+        "InvalidParameterValueException", UNPUBLISHED, 400)
     assert _error(client.get_provisioned_concurrency_config, FunctionName=name,
                   Qualifier="$LATEST") == (
-        "InvalidParameterValueException", provisioned.NOT_ALIAS_OR_VERSION, 400)
+        "InvalidParameterValueException", NOT_ALIAS_OR_VERSION, 400)
     code, message, status = _error(put, FunctionName=name, Qualifier="blue",
                                    ProvisionedConcurrentExecutions=1)
     assert (code, status) == ("ResourceNotFoundException", 404)
@@ -70,16 +110,16 @@ def test_the_api_refuses_what_aws_refuses(deploy, sandbox, lab, learner):
         == ("ResourceNotFoundException", 404)
     # Version 1 is already provisioned through the alias on it.
     assert _error(put, FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1) == (
-        "ResourceConflictException", provisioned.VERSION_UNDER_ALIAS, 409)
+        "ResourceConflictException", VERSION_UNDER_ALIAS, 409)
     assert _error(client.get_provisioned_concurrency_config, FunctionName=name,
                   Qualifier="1") == ("ProvisionedConcurrencyConfigNotFoundException",
-                                     provisioned.NOT_FOUND, 404)
+                                     NOT_FOUND, 404)
     assert _error(client.list_provisioned_concurrency_configs,
                   FunctionName="no-such-function")[::2] == ("ResourceNotFoundException", 404)
     # It comes out of the account's unreserved concurrency, which keeps 100...
     lab.settings(learner, concurrency_limit=104)
     assert _error(put, FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=5) \
-        == ("InvalidParameterValueException", provisioned.BELOW_MINIMUM.format(minimum=100), 400)
+        == ("InvalidParameterValueException", BELOW_MINIMUM, 400)
     updated = put(FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=4)
     assert updated["ResponseMetadata"]["HTTPStatusCode"] == 202
     assert (updated["Status"], updated["RequestedProvisionedConcurrentExecutions"]) == (
@@ -87,7 +127,7 @@ def test_the_api_refuses_what_aws_refuses(deploy, sandbox, lab, learner):
     # ...or out of the function's reserved concurrency.
     client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=3)
     assert _error(put, FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=4) \
-        == ("InvalidParameterValueException", provisioned.OVER_RESERVED, 400)
+        == ("InvalidParameterValueException", OVER_RESERVED, 400)
 
 
 def test_an_update_initialises_more_environments_and_turns_ready(deploy, sandbox):
@@ -109,7 +149,7 @@ def test_an_invoke_through_the_alias_is_served_warm_by_a_provisioned_environment
     name = deployment["functions"]["WarmFunction"]
     alias_arn = deployment["resources"]["WarmFunctionAliaslive"]["physical_id"]
     client = sandbox.client("lambda")
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     for target in ({"FunctionName": name, "Qualifier": "live"}, {"FunctionName": alias_arn}):
         answer = client.invoke(LogType="Tail", **target)
         assert answer["ExecutedVersion"] == "1"
@@ -133,15 +173,16 @@ def test_an_invoke_through_the_alias_is_served_warm_by_a_provisioned_environment
 
 
 def test_invocations_beyond_the_provisioned_environments_spill_over_to_on_demand(
-        deploy, sandbox, lab, learner):
+        deploy, sandbox, lab, learner, gate):
     name = deploy("provisioned")["functions"]["WarmFunction"]
     client = sandbox.client("lambda")
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     payloads = []
 
     def invoke():
+        # Each waits at the gate until all three have started: they run at once.
         answer = client.invoke(FunctionName=name, Qualifier="live",
-                               Payload=json.dumps({"sleep": 1.0}))
+                               Payload=json.dumps({"gate": gate.spec(parties=3)}))
         payloads.append(json.loads(answer["Payload"].read()))
 
     threads = [threading.Thread(target=invoke) for _ in range(3)]
@@ -167,16 +208,17 @@ def test_delete_releases_the_environments_and_other_accounts_keep_theirs(
     other_alias = other_deployment["resources"]["WarmFunctionAliaslive"]["physical_id"]
     client = sandbox.client("lambda")
     alias_arn = client.get_alias(FunctionName=name, Name="live")["AliasArn"]
-    before = lab_cloud.runtime.environment_count()
+    before = _environments(lab_cloud, sandbox.account_id)
+    assert len(before) == 2  # the alias's two provisioned environments, nothing else yet
     deleted = client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
     assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
-    assert lab_cloud.runtime.environment_count() == before - 2
+    assert _environments(lab_cloud, sandbox.account_id) == set()
     assert lab_cloud.runtime.provisioned_status(alias_arn) is None
     assert client.list_provisioned_concurrency_configs(
         FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
     # Deleting again is not an error.
     client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     payload = json.loads(client.invoke(FunctionName=name, Qualifier="live")["Payload"].read())
     assert payload["initialization_type"] == ON_DEMAND
     [invocation] = _invocations(lab, learner, mark)
@@ -254,7 +296,7 @@ def test_a_rest_and_an_http_api_on_the_alias_are_served_by_its_provisioned_envir
     deployment = deploy(EVENTS)  # the same template again: the stack (and $LATEST) stay
     assert deployment["reused"]
     for api in deployment["apis"]:
-        mark = lab.trace(learner, since=2**62)["last_seq"]
+        mark = trace_mark(lab, learner)
         answer = lab.http(f"{api['url']}/whoami", method="GET")
         assert answer.status == 200, answer.body
         assert _served_by_alias(_invocations(lab, learner, mark), alias_arn) == json.loads(
@@ -269,7 +311,7 @@ def test_an_event_invoke_with_a_qualifier_runs_on_the_provisioned_environment(
     from tests.conftest import wait_quiet
 
     name, alias_arn = _deploy_events(deploy, sandbox)
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     answer = sandbox.client("lambda").invoke(FunctionName=name, Qualifier="live",
                                              InvocationType="Event", Payload=b"{}")
     assert answer["StatusCode"] == 202
@@ -283,7 +325,7 @@ def test_an_sqs_mapping_on_the_alias_is_served_by_its_provisioned_environment(
 
     name, alias_arn = _deploy_events(deploy, sandbox)
     deployment = deploy(EVENTS)
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     sandbox.client("sqs").send_message(QueueUrl=deployment["resources"]["Jobs"]["physical_id"],
                                        MessageBody="job")
     wait_until(lambda: _invocations(lab, learner, mark))
@@ -297,7 +339,7 @@ def test_sns_s3_and_eventbridge_targets_on_the_alias_are_served_by_its_provision
 
     name, alias_arn = _deploy_events(deploy, sandbox)
     resources = deploy(EVENTS)["resources"]
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     if source == "sns":
         sandbox.client("sns").publish(TopicArn=resources["Alerts"]["physical_id"],
                                       Message="hello")
@@ -319,7 +361,7 @@ def test_repointing_the_alias_moves_its_provisioned_concurrency_to_the_new_versi
         deploy, sandbox, lab, learner, lab_cloud):
     name, alias_arn = _deploy_events(deploy, sandbox)
     client = sandbox.client("lambda")
-    before = lab_cloud.runtime.environment_count()
+    before = _environments(lab_cloud, sandbox.account_id)
     client.update_function_code(FunctionName=name, ZipFile=_code_zip("version-2"))
     assert client.publish_version(FunctionName=name)["Version"] == "2"
     assert client.update_alias(FunctionName=name, Name="live",
@@ -340,9 +382,10 @@ def test_repointing_the_alias_moves_its_provisioned_concurrency_to_the_new_versi
     # ...and version 1's went: as many environments as before.
     pool = lab_cloud.runtime.provisioned_status(alias_arn)
     assert (pool.fn.version, pool.allocated) == ("2", 1)
-    assert lab_cloud.runtime.environment_count() == before
+    after = _environments(lab_cloud, sandbox.account_id)
+    assert len(after) == len(before) and not after & before
     # An invocation through the alias runs version 2, warm, on the provisioned environment.
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     served = json.loads(client.invoke(FunctionName=alias_arn)["Payload"].read())
     assert served == {"code": "version-2", "version": "2", "initialization_type": PROVISIONED,
                       "invoked_function_arn": alias_arn}
@@ -386,5 +429,4 @@ def test_list_pages_with_max_items_and_marker(deploy, sandbox):
         FunctionName=name, PaginationConfig={"PageSize": 1})
     assert [len(page["ProvisionedConcurrencyConfigs"]) for page in paginated] == [1, 1, 1]
     assert _error(client.list_provisioned_concurrency_configs, FunctionName=name,
-                  MaxItems=51) == ("ValidationException", provisioned.MAX_ITEMS_RANGE.format(
-                      n=51, bound="less than or equal to 50"), 400)
+                  MaxItems=51) == ("ValidationException", MAX_ITEMS_51, 400)

@@ -3,13 +3,13 @@
 import json
 
 from serverless_lab.cloud.awslambda.recursion import MAX_CHAIN
-from tests.conftest import wait_quiet
+from tests.conftest import trace_mark, wait_quiet
 
 
 def test_a_self_triggering_function_is_stopped_after_16_invocations(lab, learner, deploy,
                                                                      sandbox):
     deployment = deploy("loop")
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     sandbox.client("sns").publish(TopicArn=deployment["resources"]["Echoes"]["physical_id"],
                                   Message="0")
     wait_quiet(lab, learner, timeout=60)
@@ -29,7 +29,7 @@ def test_a_function_that_feeds_its_own_queue_is_stopped_after_16_invocations(lab
                                                                              sandbox):
     deployment = deploy("sqs-loop")
     queues = {name: deployment["resources"][name]["physical_id"] for name in ("Echoes", "Stopped")}
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     sqs = sandbox.client("sqs")
     sqs.send_message(QueueUrl=queues["Echoes"], MessageBody="0")
     wait_quiet(lab, learner, timeout=60)

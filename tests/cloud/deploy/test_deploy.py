@@ -7,7 +7,7 @@ import pytest
 
 from serverless_lab.cloud.client import LabCloudError
 from tests.cloud.conftest import FUNCTIONS
-from tests.conftest import wait_quiet
+from tests.conftest import trace_mark, wait_quiet
 
 
 def test_deploy_creates_functions_api_and_stage(deploy, sandbox):
@@ -77,7 +77,7 @@ def test_s3_notifications_and_sns_subscriptions_are_applied_and_deliver(lab, lea
     configured = s3.get_bucket_notification_configuration(Bucket=bucket)
     [lambda_config] = configured["LambdaFunctionConfigurations"]
     assert lambda_config["Filter"]["Key"]["FilterRules"] == [{"Name": "suffix", "Value": ".csv"}]
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     s3.put_object(Bucket=bucket, Key="in/orders.csv", Body=b"a,b\n")
     s3.put_object(Bucket=bucket, Key="in/photo.png", Body=b"png")  # filtered out
     sandbox.client("sns").publish(TopicArn=resources["Alerts"]["physical_id"], Message="hi")

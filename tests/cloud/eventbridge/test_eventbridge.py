@@ -1,4 +1,5 @@
-"""EventBridge in the learner's account (eventbridge/plane.py) and the lab clock (eventbridge/schedules.py).
+"""EventBridge in the learner's account (eventbridge/plane.py) and the lab clock
+(eventbridge/schedules.py).
 
 Pure parts first (event patterns, cron and rate, input transformers), then the lab cloud:
 the SAM folder tests/cloud/functions/eventbridge has a function that keeps every event it is
@@ -22,7 +23,7 @@ from serverless_lab.cloud.eventbridge.schedule_expressions import (
     occurrences,
     parse,
 )
-from tests.conftest import wait_until
+from tests.conftest import trace_mark, wait_until
 
 EVENT = {"version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602",
          "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
@@ -255,7 +256,7 @@ def bridge(deploy, sandbox, lab, learner):
         queue_arn = f"arn:aws:sqs:us-east-1:{account}:{queue_url.rsplit('/', 1)[-1]}"
         function_arn = (f"arn:aws:lambda:us-east-1:{account}:function:"
                         f"{deployment['functions']['Recorder']}")
-        mark = lab.trace(learner, since=2**62)["last_seq"]
+        mark = trace_mark(lab, learner)
 
         @staticmethod
         def received() -> list[dict]:
@@ -271,8 +272,11 @@ def bridge(deploy, sandbox, lab, learner):
             deadline = time.monotonic() + timeout
             while True:
                 page = lab.trace(learner, since=cls.mark)
-                if page["quiet"] or time.monotonic() > deadline:
+                if page["quiet"]:
                     return page["events"]
+                # A deadline fails the test: "nothing was delivered" must not pass just
+                # because the sandbox never went quiet.
+                assert time.monotonic() < deadline, "the sandbox did not quiet down"
                 time.sleep(0.05)
 
         @classmethod
@@ -346,13 +350,16 @@ def test_lambda_target_gets_the_event_document_as_aws_sends_it(bridge, sandbox):
     assert delivery["event"] == event
 
 
-def test_put_events_answers_before_the_target_runs(bridge, lab, learner):
+def test_put_events_answers_before_the_target_runs(bridge, lab, learner, gate):
     bridge.events.put_rule(Name="slow", EventPattern='{"detail-type": ["Slow"]}')
     bridge.events.put_targets(Rule="slow", Targets=[{"Id": "fn", "Arn": bridge.function_arn}])
+    # The function waits at the gate until the test opens it: a PutEvents that waited for
+    # its targets could not have answered yet.
     bridge.events.put_events(Entries=[{"Source": "t", "DetailType": "Slow",
-                                       "Detail": '{"sleep": 1}'}])
+                                       "Detail": json.dumps({"gate": gate.spec()})}])
     assert bridge.received() == []  # PutEvents has answered; the function has not finished
     assert lab.trace(learner, since=bridge.mark)["quiet"] is False  # a delivery is in flight
+    gate.open()
     bridge.settle()
     assert [e["detail-type"] for e in bridge.received()] == ["Slow"]
 
@@ -487,7 +494,10 @@ def test_skipped_time_ages_idle_environments_as_real_time_would(bridge, lab, lea
 
     bridge.events.disable_rule(Name="nightly")
     lambda_ = sandbox.client("lambda")
-    # Cold: the advance went on for hours after the last night's run.
+    # Cold after more than the idle time. (Not "the advance went on for hours after the last
+    # night's run": that depends on the real time of day the test starts; just after 01:44
+    # UTC the 48 h advance ends minutes after 02:00.)
+    lab.clock(learner, advance="11m")
     lambda_.invoke(FunctionName=bridge.function_arn, Payload=b'{"id": "now"}')
     lab.clock(learner, advance="9m")  # within the idle time: still warm
     lambda_.invoke(FunctionName=bridge.function_arn, Payload=b'{"id": "soon"}')
@@ -622,7 +632,7 @@ def test_archive_keeps_matching_events_and_a_replay_redelivers_them(bridge, sand
     assert [e["detail"] for e in replayed] == [{"n": 1}]
 
 
-# -- delivery failures: retries, dead-letter queues, permissions (eventbridge/delivery.py) ----------
+# -- delivery failures: retries, dead-letter queues, permissions (eventbridge/delivery.py) ---------
 
 class ThrottlingException(Exception):
     """What a throttled target API raises (HTTP 429): EventBridge retries it."""

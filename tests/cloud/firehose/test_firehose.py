@@ -14,7 +14,29 @@ from serverless_lab.cloud.client import LabCloudError
 from serverless_lab.cloud.firehose import config as firehose_config
 from serverless_lab.cloud.firehose import moto_patch as firehose_patch
 from serverless_lab.cloud.firehose import transform as firehose_transform
-from tests.conftest import wait_quiet
+from tests.conftest import trace_mark, wait_quiet
+
+# AWS's words. Firehose's error codes and messages for Lambda transformation and S3 delivery
+# are tabled in "Monitoring Amazon Data Firehose using CloudWatch Logs"
+# (https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-logs.html), where
+# older copies say "Kinesis Data Firehose" for "Firehose".
+JSON_PROCESSING = ("Lambda.JsonProcessingException",
+                   "There was an error parsing returned records from the Lambda function. "
+                   "Ensure that the returned records follow the status model required by "
+                   "Firehose.")
+DUPLICATED_RECORD_ID = ("Lambda.DuplicatedRecordId",
+                        "Multiple records were returned with the same record ID. Ensure that "
+                        "the Lambda function returns unique record IDs for each record.")
+MISSING_RECORD_ID = ("Lambda.MissingRecordId",
+                     "One or more record Ids were not returned. Ensure that the Lambda function "
+                     "returns all received record Ids.")
+# The same page's S3 delivery error (S3.AccessDenied); the lab answers CreateDeliveryStream for
+# a bucket it cannot reach with it (what AWS's CreateDeliveryStream says then is not known).
+BUCKET_ACCESS = ("Access was denied. Ensure that the trust policy for the provided IAM role "
+                 "allows Firehose to assume the role, and the access policy allows access to "
+                 "the S3 bucket.")
+# The lab's wording: AWS's text for a Lambda processor without its LambdaArn is not known.
+LAMBDA_ARN_REQUIRED = "LambdaArn is required for a processor of type Lambda."
 
 KEY = re.compile(r"^(?P<prefix>.*?)(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<h>\d{2})/"
                  r"(?P<name>.+)-(?P<version>\d+)-(?P<stamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})-"
@@ -84,13 +106,13 @@ def test_records_wait_in_the_buffer_until_the_interval_passes_on_the_lab_clock(
     bucket = _bucket_and_stream(sandbox, "clicks", Prefix="clicks/",
                                 BufferingHints={"IntervalInSeconds": 60, "SizeInMBs": 1})
     client = sandbox.client("firehose")
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     client.put_record(DeliveryStreamName="clicks", Record={"Data": b'{"n": 1}'})
     answer = client.put_record_batch(DeliveryStreamName="clicks", Records=[
         {"Data": b'{"n": 2}'}, {"Data": b'{"n": 3}'}])
     assert answer["FailedPutCount"] == 0 and len(answer["RequestResponses"]) == 2
     # Buffered, not in flight: the sandbox is quiet and nothing reached S3.
-    wait_quiet(lab, learner, timeout=2)
+    wait_quiet(lab, learner)
     assert _objects(sandbox, bucket) == []
     assert _deliveries(lab, learner, mark) == []
 
@@ -121,7 +143,7 @@ def test_the_size_threshold_delivers_without_waiting(lab, learner, sandbox):
     client.put_record_batch(DeliveryStreamName="bulk", Records=[{"Data": chunk}] * 2)
     wait_quiet(lab, learner)
     assert _objects(sandbox, bucket) == []  # 800 KiB: under 1 MiB
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     client.put_record(DeliveryStreamName="bulk", Record={"Data": chunk})
     wait_quiet(lab, learner)
     keys = _objects(sandbox, bucket)
@@ -169,7 +191,7 @@ def test_a_kinesis_source_is_read_by_the_delivery_stream(deploy, lab, learner, s
     archive = deployment["resources"]["ViewsArchive"]["physical_id"]
     bucket = deployment["resources"]["Archive"]["physical_id"]
     kinesis = sandbox.client("kinesis")
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     for n in range(3):  # one partition key: one shard, in order
         kinesis.put_record(StreamName=views, PartitionKey="session-1",
                            Data=f'{{"view": {n}}}\n'.encode())
@@ -204,7 +226,7 @@ def test_a_missing_bucket_is_refused_and_nothing_is_left(deploy, lab, learner, s
                 "BucketARN": "arn:aws:s3:::lab-no-such-bucket-anywhere",
                 "RoleARN": f"arn:aws:iam::{sandbox.account_id}:role/firehose-delivery"})
     assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
-    assert refused.value.response["Error"]["Message"] == firehose_config.BUCKET_ACCESS
+    assert refused.value.response["Error"]["Message"] == BUCKET_ACCESS
     assert client.list_delivery_streams()["DeliveryStreamNames"] == []
 
     with pytest.raises(LabCloudError) as failed:
@@ -278,12 +300,13 @@ def test_a_lambda_processor_transforms_drops_and_fails_records(deploy, lab, lear
                                  parameters=[("BufferIntervalInSeconds", "30")],
                                  Prefix="clean/",
                                  BufferingHints={"IntervalInSeconds": 60, "SizeInMBs": 1})
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     put_at = lab.clock(learner)["now"]
     answer = sandbox.client("firehose").put_record_batch(DeliveryStreamName="clean", Records=[
         {"Data": b"home"}, {"Data": b"bot crawl"}, {"Data": b"bad record"}, {"Data": b"docs"}])
+    put_done = lab.clock(learner)["now"]
     assert answer["FailedPutCount"] == 0
-    wait_quiet(lab, learner, timeout=2)  # the processor's buffer waits for its 30 seconds
+    wait_quiet(lab, learner)  # the processor's buffer waits for its 30 seconds
     assert _deliveries(lab, learner, mark) == []
 
     lab.clock(learner, advance="31s")
@@ -304,7 +327,9 @@ def test_a_lambda_processor_transforms_drops_and_fails_records(deploy, lab, lear
         b"home", b"bot crawl", b"bad record", b"docs"]
     assert [r["recordId"] for r in records] == [r["RecordId"]
                                                 for r in answer["RequestResponses"]]
-    assert all(abs(r["approximateArrivalTimestamp"] / 1000 - put_at) < 5 for r in records)
+    # Arrived while the put was under way, on the sandbox's clock (in milliseconds).
+    assert all(put_at - 0.001 <= r["approximateArrivalTimestamp"] / 1000 <= put_done + 0.001
+               for r in records)
     assert all("kinesisRecordMetadata" not in r for r in records)
     invocations = [e for e in lab.trace(learner, since=hop["seq"])["events"]
                    if e["type"] == "invocation"]
@@ -328,7 +353,7 @@ def test_a_lambda_processor_transforms_drops_and_fails_records(deploy, lab, lear
     assert document["errorMessage"] == "ProcessingFailed status set for record"
     assert base64.b64decode(document["rawData"]) == b"bad record"
     assert document["lambdaARN"] == transform_arn
-    assert abs(document["arrivalTimestamp"] / 1000 - put_at) < 5
+    assert put_at - 0.001 <= document["arrivalTimestamp"] / 1000 <= put_done + 0.001
     assert document["attemptEndingTimestamp"] >= document["arrivalTimestamp"] + 30_000
     to_s3 = [(d["target"], d["batch_size"], d["key"], d.get("error_output_type"))
              for d in _deliveries(lab, learner, mark) if d["mode"] == "async"]
@@ -347,7 +372,7 @@ def test_a_function_that_raises_is_retried_then_the_batch_is_processing_failed(
         Prefix="ok/!{timestamp:yyyy}/",
         ErrorOutputPrefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
         BufferingHints={"IntervalInSeconds": 0, "SizeInMBs": 1})
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     sandbox.client("firehose").put_record_batch(DeliveryStreamName="fragile", Records=[
         {"Data": b"one"}, {"Data": b"two"}])
     wait_quiet(lab, learner)  # zero intervals: invoked, retried and written at once
@@ -376,7 +401,7 @@ def test_an_answer_missing_a_record_fails_the_batch_without_retries(
         sandbox, deployment, "forgetful", "ForgetfulArn",
         parameters=[("BufferIntervalInSeconds", "0")],
         BufferingHints={"IntervalInSeconds": 0, "SizeInMBs": 1})
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     sandbox.client("firehose").put_record_batch(DeliveryStreamName="forgetful", Records=[
         {"Data": b"a"}, {"Data": b"b"}])
     wait_quiet(lab, learner)
@@ -401,7 +426,7 @@ def test_a_kinesis_source_gives_the_function_its_record_metadata(deploy, lab, le
     processing = described["Destinations"][0]["ExtendedS3DestinationDescription"][
         "ProcessingConfiguration"]
     assert processing["Enabled"] and processing["Processors"][0]["Type"] == "Lambda"
-    mark = lab.trace(learner, since=2**62)["last_seq"]
+    mark = trace_mark(lab, learner)
     put = sandbox.client("kinesis").put_record(StreamName=views, PartitionKey="session-1",
                                                Data=b"home")
     wait_quiet(lab, learner)
@@ -426,7 +451,7 @@ def test_a_kinesis_source_gives_the_function_its_record_metadata(deploy, lab, le
 
 
 @pytest.mark.parametrize(("parameters", "message"), [
-    ([], firehose_config.LAMBDA_ARN_REQUIRED),
+    ([], LAMBDA_ARN_REQUIRED),
     ([("LambdaArn", "arn:aws:lambda:us-east-1:123456789012:function:f"),
       ("BufferSizeInMBs", "4")], "BufferSizeInMBs must be between 0.2 and 3.0"),
     ([("LambdaArn", "arn:aws:lambda:us-east-1:123456789012:function:f"),
@@ -453,20 +478,20 @@ def _arrivals(*ids):
 
 
 @pytest.mark.parametrize(("payload", "expected"), [
-    ("null", firehose_transform.JSON_PROCESSING),
-    ('{"records": "none"}', firehose_transform.JSON_PROCESSING),
+    ("null", JSON_PROCESSING),
+    ('{"records": "none"}', JSON_PROCESSING),
     ('{"records": [{"recordId": "a", "result": "Fine", "data": "eA=="}, '
-     '{"recordId": "b", "result": "Ok", "data": "eA=="}]}', firehose_transform.JSON_PROCESSING),
+     '{"recordId": "b", "result": "Ok", "data": "eA=="}]}', JSON_PROCESSING),
     ('{"records": [{"recordId": "a", "result": "Ok"}, '
-     '{"recordId": "b", "result": "Dropped"}]}', firehose_transform.JSON_PROCESSING),
+     '{"recordId": "b", "result": "Dropped"}]}', JSON_PROCESSING),
     ('{"records": [{"recordId": "a", "result": "Ok", "data": "eA=="}, '
      '{"recordId": "a", "result": "Ok", "data": "eA=="}]}',
-     firehose_transform.DUPLICATED_RECORD_ID),
+     DUPLICATED_RECORD_ID),
     ('{"records": [{"recordId": "a", "result": "Ok", "data": "eA=="}]}',
-     firehose_transform.MISSING_RECORD_ID),
+     MISSING_RECORD_ID),
     ('{"records": [{"recordId": "a", "result": "Ok", "data": "eA=="}, '
      '{"recordId": "c", "result": "Ok", "data": "eA=="}]}',
-     firehose_transform.MISSING_RECORD_ID),
+     MISSING_RECORD_ID),
 ])
 def test_an_answer_that_breaks_the_status_model_fails_the_batch(payload, expected):
     assert firehose_transform.outcome_of(payload, _arrivals("a", "b")) == expected

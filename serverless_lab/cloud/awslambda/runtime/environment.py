@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import resource
+import signal
 import sys
 import threading
 import time
@@ -18,6 +19,11 @@ import traceback
 from pathlib import Path
 
 from . import protocol
+from .sandbox import freeze_others
+
+# Inside the sandbox as root (sandbox.py), this worker's uid is its own: between invocations
+# its other processes are stopped, as AWS freezes an environment, and continued before the next.
+FREEZE_BETWEEN_INVOCATIONS = False
 
 LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
 
@@ -74,6 +80,7 @@ class Environment:
         self.handler = None
         self.config: dict = {}
         self.request_id = ""
+        self.pid = os.getpid()
 
     def serve(self) -> None:
         while True:
@@ -83,9 +90,20 @@ class Environment:
                 os._exit(0)
             op = message["op"]
             if op == "init":
-                protocol.send(self.channel, self.init(message["config"]))
+                reply = self.init(message["config"])
             elif op == "invoke":
-                protocol.send(self.channel, self.invoke(message))
+                if FREEZE_BETWEEN_INVOCATIONS:
+                    freeze_others(signal.SIGCONT)
+                reply = self.invoke(message)
+            else:
+                continue
+            if os.getpid() != self.pid:
+                # A process the handler forked came back out of it: only the environment's
+                # own process answers the lab.
+                os._exit(0)
+            if FREEZE_BETWEEN_INVOCATIONS:  # and tell the lab whether it has other processes
+                reply["strays"] = freeze_others(signal.SIGSTOP)
+            protocol.send(self.channel, reply)
 
     def init(self, config: dict) -> dict:
         self.config = config

@@ -102,12 +102,17 @@ class ExecutionEnvironment:
     log_stream: str
     last_used: float = field(default_factory=time.monotonic)
     pool: "ProvisionedPool | None" = None  # set for a provisioned-concurrency environment
+    killer: object = None  # (pid, sweep=) -> None: the spawner's kill (sandbox's pids)
+    strays: bool = True  # whether it may have processes of its own (unknown: True)
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        if self.killer is not None:
+            self.killer(self.pid, sweep=self.strays)
+        else:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.channel.close()
 
 
@@ -147,15 +152,23 @@ def billed_duration(duration_ms: float, init_ms: float | None) -> int:
     return math.ceil(duration_ms + (init_ms or 0))
 
 
-def worker_limits(fn: FunctionConfig) -> dict[str, int]:
-    """Resource limits of a worker process: a runaway handler hits these, not the machine."""
-    return {
+WORKER_PROCESS_LIMIT = 64  # processes and threads of one worker (AWS allows 1024)
+
+
+def worker_limits(fn: FunctionConfig, *, own_uid: bool = False) -> dict[str, int]:
+    """Resource limits of a worker process: a runaway handler hits these, not the machine.
+    `own_uid`: the worker runs as a uid of its own (the sandbox as root), so RLIMIT_NPROC,
+    which counts a uid's processes, caps this worker alone (a fork bomb stops there)."""
+    limits = {
         # CPU seconds over the environment's whole life: generous (warm environments live long),
         # since a runaway invocation is stopped by its timeout first.
         "RLIMIT_CPU": 3600,
         "RLIMIT_FSIZE": 512 * 1024 * 1024,  # /tmp is 512 MB by default on AWS
         "RLIMIT_NOFILE": 1024,
     }
+    if own_uid:
+        limits["RLIMIT_NPROC"] = WORKER_PROCESS_LIMIT
+    return limits
 
 
 def init_error_log(init: dict) -> str:

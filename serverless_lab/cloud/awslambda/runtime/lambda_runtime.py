@@ -9,6 +9,7 @@ Provisioned concurrency's environments: provisioned_pools.py. What a function, a
 and an invocation are: functions.py.
 """
 
+import hashlib
 import io
 import os
 import threading
@@ -17,7 +18,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
-from . import protocol
+from . import protocol, sandbox
 from .functions import (
     ACCOUNT_LIMIT_EXCEEDED,
     DEFAULT_ACCOUNT_CONCURRENCY,
@@ -44,7 +45,9 @@ IDLE_TTL_SECONDS = 600  # AWS keeps idle environments for minutes; 10 is the lab
 
 class LambdaRuntime(ProvisionedEnvironments):
     """Runs functions' handlers. `credentials_for` maps (account, role) to the environment
-    variables of the function's credentials; `on_invocation` is told of every invocation."""
+    variables of the function's credentials; `on_invocation` is told of every invocation.
+    Workers run contained where bubblewrap is installed (sandbox.py): they see their own code
+    at /var/task and nothing of `code_dir`'s other folders nor of the rest of the data dir."""
 
     ca_bundle: str | None = None  # a CA file workers trust, for the lab's HTTPS endpoints
 
@@ -59,7 +62,12 @@ class LambdaRuntime(ProvisionedEnvironments):
         self.account_concurrency = account_concurrency
         self._running: dict[str, int] = {}  # account id -> invocations in flight
         self._running_by_function: dict[str, int] = {}
-        self.spawner = Spawner(endpoint_url=endpoint_url, warmup_credentials=warmup_credentials)
+        # Inside the sandbox workers see only code_dir and share_dir of the lab's data.
+        self.share_dir = code_dir.parent / "worker-share"
+        self.spawner = Spawner(endpoint_url=endpoint_url, warmup_credentials=warmup_credentials,
+                               functions_dir=code_dir, share_dir=self.share_dir)
+        self.contained = self.spawner.contained  # None, or the sandbox's mode
+        self._shared: dict[str, str] = {}  # host file -> its path inside the sandbox
         self._idle: dict[tuple, list[ExecutionEnvironment]] = {}
         self._provisioned: dict[str, ProvisionedPool] = {}  # qualified ARN -> its pool
         self._provisioned_running: dict[str, int] = {}  # account -> in flight on them
@@ -79,6 +87,22 @@ class LambdaRuntime(ProvisionedEnvironments):
                 zipfile.ZipFile(io.BytesIO(fn.code_zip)).extractall(staging)
                 staging.rename(root)
         return root
+
+    def _worker_path(self, path: str) -> str:
+        """Where a worker finds a public file of the lab's (copied into the share dir)."""
+        if not self.contained:
+            return path
+        with self._code_lock:
+            if path not in self._shared:
+                data = Path(path).read_bytes()
+                name = f"{hashlib.sha256(data).hexdigest()[:16]}-{Path(path).name}"
+                if not (self.share_dir / name).exists():
+                    staging = self.share_dir / f".{name}.tmp"
+                    staging.write_bytes(data)
+                    staging.chmod(0o644)
+                    staging.rename(self.share_dir / name)
+                self._shared[path] = f"{sandbox.SHARE_DIR}/{name}"
+            return self._shared[path]
 
     def _environment_variables(self, fn: FunctionConfig, log_stream: str, task_root: Path,
                                initialization_type: str = ON_DEMAND):
@@ -100,7 +124,8 @@ class LambdaRuntime(ProvisionedEnvironments):
             "LANG": "en_US.UTF-8",
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "AWS_ENDPOINT_URL": self.endpoint_url,
-            **({"AWS_CA_BUNDLE": self.ca_bundle} if self.ca_bundle else {}),  # the lab's HTTPS
+            **({"AWS_CA_BUNDLE": self._worker_path(self.ca_bundle)}  # the lab's HTTPS
+               if self.ca_bundle else {}),
             **self.credentials_for(fn.account_id, fn.role, fn.function_name),
         }
         variables.update(dict(fn.environment))
@@ -108,13 +133,16 @@ class LambdaRuntime(ProvisionedEnvironments):
 
     def _start_environment(self, fn: FunctionConfig, initialization_type: str = ON_DEMAND):
         task_root = self._task_root(fn)
+        if self.contained:  # the worker sees its code there, as on AWS
+            task_root = Path(sandbox.TASK_ROOT)
         log_stream = log_stream_name(fn.version)
         variables = self._environment_variables(fn, log_stream, task_root, initialization_type)
         # Init Duration as AWS reports it: from creating the environment to a ready handler.
         started = time.perf_counter()
-        pid, channel = self.spawner.fork(limits=worker_limits(fn))
+        pid, channel = self.spawner.fork(
+            limits=worker_limits(fn, own_uid=self.contained == "root"), code=fn.code_sha256)
         env = ExecutionEnvironment(pid=pid, channel=channel, key=fn.environment_key,
-                                   log_stream=log_stream)
+                                   log_stream=log_stream, killer=self.spawner.kill)
         config = {
             "function_name": fn.function_name,
             "function_arn": fn.function_arn,
@@ -139,6 +167,7 @@ class LambdaRuntime(ProvisionedEnvironments):
             init = {"logs": "", "error": {"errorType": "Runtime.ExitError",
                                           "errorMessage": f"Runtime exited with error: {status}"}}
         init["init_ms"] = (time.perf_counter() - started) * 1000
+        env.strays = init.get("strays", True)
         return env, init
 
     def _admit(self, fn: FunctionConfig) -> None:
@@ -271,6 +300,7 @@ class LambdaRuntime(ProvisionedEnvironments):
             message["trace_id"] = trace_header
         if qualified_arn:
             message["invoked_function_arn"] = qualified_arn
+        env.strays = True  # until it says otherwise, the handler may fork
         protocol.send(env.channel, message)
         env.channel.settimeout(fn.timeout)
         t0 = time.perf_counter()
@@ -286,14 +316,17 @@ class LambdaRuntime(ProvisionedEnvironments):
                 logs=f"{timestamp()} {request_id} {message}\n", init_logs=init_logs)
         except protocol.ChannelClosed:
             elapsed = (time.perf_counter() - t0) * 1000
+            # How it ended, before the environment is killed (its exit code, not our kill),
+            # with time for a busy zygote to report it.
+            status = self.spawner.exit_status(env.pid, wait=5.0) or "signal: killed"
             self._release(env, healthy=False)
-            status = self.spawner.exit_status(env.pid) or "signal: killed"
             message = f"Runtime exited with error: {status}"
             return self._finish(
                 fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
                 duration_ms=elapsed, max_memory=0, payload=None,
                 error={"errorType": "Runtime.ExitError", "errorMessage": message},
                 logs=f"RequestId: {request_id} Error: {message}\n", init_logs=init_logs)
+        env.strays = result.get("strays", True)
         self._release(env, healthy=not result.get("fatal"))
         return self._finish(fn, env, request_id, started_at, cold=cold, init_ms=init_ms,
                             duration_ms=result["duration_ms"], max_memory=result["max_memory_mb"],

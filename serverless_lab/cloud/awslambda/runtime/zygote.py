@@ -8,7 +8,9 @@ milliseconds instead of the ~700 ms of a fresh interpreter.
 Requests arrive as packets on the control socket (SOCK_SEQPACKET), each with a socket passed
 as an fd (SCM_RIGHTS); the child serves its environment on that socket. The zygote reports
 each child's exit status, so the lab can say `Runtime exited with error: signal: killed` as
-AWS does.
+AWS does. Inside bubblewrap (sandbox.py) each child narrows its own view and drops its
+privileges before it serves its environment, and the lab asks the zygote to kill a child
+(`{"kill": pid}`): pids are the sandbox's own.
 """
 
 import gc
@@ -21,7 +23,9 @@ import signal
 import socket
 import sys
 
-from . import environment
+from . import environment, sandbox
+
+SANDBOX = os.environ.get(sandbox.ENV_MODE)  # "root" or "user" inside bubblewrap
 
 WARM_SERVICES = ("dynamodb", "s3", "sqs", "sns", "events", "kinesis", "stepfunctions",
                  "lambda", "logs", "apigateway", "firehose", "scheduler", "sts")
@@ -81,11 +85,14 @@ def exit_status(status: int) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
-def child_main(channel: socket.socket, limits: dict) -> None:
+def child_main(channel: socket.socket, request: dict) -> None:
     os.setsid()
-    for name, value in limits.items():
+    for name, value in request.get("limits", {}).items():
         resource.setrlimit(getattr(resource, name), (value, value))
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    if SANDBOX:
+        sandbox.enter_worker(code=request["code"], mode=SANDBOX)
+        environment.FREEZE_BETWEEN_INVOCATIONS = SANDBOX == "root"
     environment.Environment(channel).serve()
 
 
@@ -99,7 +106,10 @@ def serve(control: socket.socket) -> None:
                 break
             if pid == 0:
                 break
-            _reply(control, {"exited": pid, "status": exit_status(status)})
+            try:
+                _reply(control, {"exited": pid, "status": exit_status(status)})
+            except OSError:
+                return  # the lab went away
         if not ready:
             continue
         try:
@@ -109,12 +119,16 @@ def serve(control: socket.socket) -> None:
         if not message:
             return  # the lab went away
         request = json.loads(message)
+        if "kill" in request:
+            sandbox.kill_worker(int(request["kill"]), mode=SANDBOX,
+                                sweep=request.get("sweep", True))
+            continue
         channel = socket.socket(fileno=fds[0])
         pid = os.fork()
         if pid == 0:
             control.close()
             try:
-                child_main(channel, request.get("limits", {}))
+                child_main(channel, request)
             finally:
                 os._exit(1)
         channel.close()
@@ -123,12 +137,16 @@ def serve(control: socket.socket) -> None:
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
+    if SANDBOX:
+        sandbox.prepare()
     prewarm()
     _reply(control, {"ready": os.getpid()})
     # The lab cloud's server answers only once the lab has heard "ready": warm up after it.
-    # Fork requests wait in the control socket meanwhile.
-    if len(sys.argv) > 2:
-        prewarm_requests(sys.argv[2], json.loads(sys.argv[3]))
+    # Fork requests wait in the control socket meanwhile. The warm-up's endpoint and
+    # credentials come as the first packet, never on the command line (which /proc shows).
+    if "--warm" in sys.argv:
+        warm = json.loads(control.recv(1 << 16))
+        prewarm_requests(warm["endpoint_url"], warm["credentials"])
     # Everything loaded so far is shared with every child: keep the collector from touching
     # (and so copying) those pages in each child.
     gc.collect()

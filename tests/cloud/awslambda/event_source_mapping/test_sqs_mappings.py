@@ -1,4 +1,5 @@
-"""SQS event source mappings with the Lambda service's semantics (event_source_mapping/sqs_poller.py).
+"""SQS event source mappings with the Lambda service's semantics
+(event_source_mapping/sqs_poller.py).
 
 The SAM folder tests/cloud/functions/sqs-consumers has a standard queue (visibility timeout
 2 s, redrive after 2 receives, batches of 5 with a 1 s window, partial batch responses), a
@@ -8,15 +9,13 @@ and asserts what AWS would leave behind: the queues' state and the trace's hops.
 
 import hashlib
 import json
-import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from serverless_lab.cloud.awslambda.event_source_mapping import filters as event_filters
 from serverless_lab.cloud.awslambda.event_source_mapping.sqs_events import failed_message_ids
-from serverless_lab.cloud.sqs import moto_patch as sqs_moto
-from tests.conftest import wait_until
+from tests.conftest import trace_mark, wait_until
 
 RECORD_KEYS = {"messageId", "receiptHandle", "body", "attributes", "messageAttributes",
                "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"}
@@ -36,7 +35,7 @@ def consumers(deploy, sandbox, lab, learner):
         sqs = sandbox.client("sqs")
         resources = deployment["resources"]
         functions = deployment["functions"]
-        mark = lab.trace(learner, since=2**62)["last_seq"]
+        mark = trace_mark(lab, learner)
 
         @classmethod
         def url(cls, logical_id):
@@ -84,16 +83,23 @@ def _processed(invocations) -> list[str]:
 
 
 def test_send_message_returns_before_the_consumer_runs(consumers):
-    consumers.sqs.send_message(QueueUrl=consumers.url("Work"), MessageBody='{"n": 1}')
-    sent = time.time()
-    # The producer has its answer; the message waits in the queue for the poller.
-    assert consumers.events(kind="invocation") == []
-    assert sum(consumers.depth("Work")) == 1
+    sent = consumers.sqs.send_message(QueueUrl=consumers.url("Work"), MessageBody='{"n": 1}')
     consumers.wait_quiet()
+    [call] = [e for e in consumers.events(kind="api_call") if e["operation"] == "SendMessage"]
     [delivery] = consumers.events(kind="delivery", mode="poll")
     [invocation] = consumers.events(kind="invocation")
+    # The producer had its answer before the consumer started: the lab's record of the
+    # SendMessage call ended before the invocation began (times the lab took, so they do
+    # not depend on when this test's thread got to run).
+    assert call["status"] == 200
+    assert call["at"] + call["duration_ms"] / 1000 < invocation["at"]
+    # The message waited in the queue for the poller, which received it once.
+    [record] = delivery["event"]["Records"]
+    assert record["messageId"] == sent["MessageId"]
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert (int(record["attributes"]["SentTimestamp"])
+            <= int(record["attributes"]["ApproximateFirstReceiveTimestamp"]))
     assert delivery["source"] == "aws:sqs" and delivery["batch_size"] == 1
-    assert invocation["at"] > sent
     assert _processed([invocation]) == ["1"]
     assert consumers.depth("Work") == (0, 0)
 
@@ -113,10 +119,15 @@ def test_batch_size_and_window_gather_five_messages_into_one_invocation(consumer
 
 def test_a_single_message_waits_for_the_batching_window(consumers):
     consumers.sqs.send_message(QueueUrl=consumers.url("Work"), MessageBody='{"n": 1}')
-    sent = time.time()
     consumers.wait_quiet()
+    [delivery] = consumers.events(kind="delivery", mode="poll")
     [invocation] = consumers.events(kind="invocation")
-    assert invocation["at"] - sent >= 0.9  # MaximumBatchingWindowInSeconds: 1
+    [record] = delivery["event"]["Records"]
+    # From the poller's first receive (SQS's own timestamp) to the invocation: the whole
+    # window (MaximumBatchingWindowInSeconds: 1), however the threads were scheduled.
+    first_receive = int(record["attributes"]["ApproximateFirstReceiveTimestamp"]) / 1000
+    assert invocation["at"] - first_receive >= 1 - 0.01
+    assert delivery["batch_size"] == 1
 
 
 def test_event_document_matches_aws_sample_key_for_key(consumers):
@@ -156,9 +167,11 @@ def test_partial_batch_response_returns_only_the_failed_message(consumers):
     failing = first["event"]["Records"][1]["messageId"]
     assert first["batch_size"] == 3
     assert first["outcome"] == "partial" and first["failed"] == [failing]
-    # The two that succeeded are deleted; the failed one is invisible until its timeout.
-    assert consumers.depth("Work") == (0, 1)
     consumers.wait_quiet()
+    # The two that succeeded were deleted (the one retry carries only the failed message:
+    # a message left in the queue would have come back with it); the failed one stayed
+    # invisible until its timeout. (The queue's depth is not read meanwhile: the 2 s
+    # timeout may have run out by the time this thread asks.)
     [retry] = consumers.events(kind="delivery", mode="poll")[1:]
     [record] = retry["event"]["Records"]
     assert record["messageId"] == failing
@@ -174,10 +187,13 @@ def test_function_error_returns_the_whole_batch_after_the_visibility_timeout(con
     consumers.wait(lambda: consumers.finished_deliveries())
     [first] = consumers.finished_deliveries()
     assert first["outcome"] == "failure" and len(first["failed"]) == 2
-    assert consumers.depth("Work") == (0, 2)  # both in flight, neither deleted
     consumers.wait_quiet()
+    # Neither was deleted: both came back in the one retry, received a second time after
+    # the visibility timeout.
     first, retry = consumers.events(kind="delivery", mode="poll")
     assert retry["batch_size"] == 2 and retry["outcome"] == "success"
+    assert {r["messageId"] for r in retry["event"]["Records"]} == {
+        r["messageId"] for r in first["event"]["Records"]}
     assert {r["attributes"]["ApproximateReceiveCount"] for r in retry["event"]["Records"]} \
         == {"2"}
     assert all(_received_again_after(r, retry) >= VISIBILITY_TIMEOUT - 0.01
@@ -246,18 +262,35 @@ def test_disabled_and_deleted_mappings_stop_polling(consumers, sandbox):
     lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
     url = consumers.url("Mixed")
     consumers.sqs.send_message(QueueUrl=url, MessageBody='{"kind": "order", "n": 1}')
-    time.sleep(1.0)
-    assert consumers.events(kind="invocation") == []
+    # A message sent after it to an enabled mapping's queue, waited for instead of a fixed
+    # sleep: by the time it has been delivered (after its 1 s window) and the sandbox is
+    # quiet, a poller still running for the disabled mapping would have taken the first.
+    _deliver_a_later_message(consumers)
+    assert [d["queue"] for d in consumers.events(kind="delivery")] == [_arn(consumers, "Work")]
+    assert _processed(consumers.events(kind="invocation")) == ["later"]
     assert consumers.depth("Mixed") == (1, 0)
-    consumers.wait_quiet(timeout=1)  # a disabled mapping's queue keeps nobody busy
     lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
     consumers.wait(lambda: consumers.depth("Mixed") == (0, 0))
-    assert _processed(consumers.events(kind="invocation")) == ["1"]
+    assert _processed(consumers.events(kind="invocation")) == ["later", "1"]
     lam.delete_event_source_mapping(UUID=mapping["UUID"])
     consumers.sqs.send_message(QueueUrl=url, MessageBody='{"kind": "order", "n": 2}')
-    time.sleep(1.0)
+    _deliver_a_later_message(consumers)
     assert consumers.depth("Mixed") == (1, 0)
-    assert len(consumers.events(kind="invocation")) == 1
+    assert _processed(consumers.events(kind="invocation")) == ["later", "1", "later"]
+
+
+def _arn(consumers, logical_id) -> str:
+    return consumers.sqs.get_queue_attributes(
+        QueueUrl=consumers.url(logical_id), AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _deliver_a_later_message(consumers) -> None:
+    """Send {"n": "later"} to the Work queue (an enabled mapping) and wait until it has been
+    processed and the sandbox is quiet."""
+    done = len(_processed(consumers.events(kind="invocation")))
+    consumers.sqs.send_message(QueueUrl=consumers.url("Work"), MessageBody='{"n": "later"}')
+    consumers.wait(lambda: len(_processed(consumers.events(kind="invocation"))) > done)
+    consumers.wait_quiet()
 
 
 def test_mapping_created_through_the_api_polls_too(consumers, sandbox):
@@ -287,7 +320,12 @@ def test_create_refuses_what_lambda_refuses(consumers, sandbox):
                                           "Function timeout: 2 seconds"):
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=function)
     consumers.sqs.set_queue_attributes(QueueUrl=short, Attributes={"VisibilityTimeout": "12"})
-    with pytest.raises(ClientError, match=sqs_moto.WINDOW_REQUIRED):
+    # AWS's words for the rule in the CreateEventSourceMapping reference ("When you set
+    # BatchSize to a value greater than 10, you must set MaximumBatchingWindowInSeconds to at
+    # least 1": https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html);
+    # the page states the rule, not this text, which is what the lab holds Lambda to answer.
+    with pytest.raises(ClientError, match="Maximum batch window in seconds must be greater "
+                                          "than 0 if maximum batch size is greater than 10"):
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=function,
                                         BatchSize=50)
     with pytest.raises(ClientError, match="Invalid filter pattern definition"):

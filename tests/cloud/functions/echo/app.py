@@ -8,6 +8,8 @@ import time
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 LOADED_AT = time.time()  # module-level code: runs once per execution environment
+MALFORMED = {"string": "just a string", "no-status": {"body": "no status"},
+             "object-body": {"statusCode": 200, "body": {"not": "a string"}}}
 
 
 def handler(event, context):
@@ -35,6 +37,10 @@ def handler(event, context):
 
 
 def proxy(event, context):
-    """An API Gateway proxy handler that echoes what it was given."""
+    """An API Gateway proxy handler that echoes what it was given (under /malformed/{kind},
+    an answer API Gateway cannot read: a 502)."""
+    if event.get("resource") == "/malformed/{kind}":
+        return MALFORMED[event["pathParameters"]["kind"]]
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "body": json.dumps(event)}
+

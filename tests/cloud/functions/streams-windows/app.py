@@ -13,11 +13,21 @@ def _data(record) -> str:
 
 
 def slow(event, context):
-    """Log each record with its partition key and take a while, so that batches of one shard
-    running at the same time overlap."""
+    """Log each record with its partition key and wait until two batches have started (the
+    gate bucket in GATE_BUCKET), so that batches of one shard running at the same time
+    overlap however slow the machine; batches that cannot run at once never get past."""
     for record in event["Records"]:
         print(f"RECORD {record['kinesis']['partitionKey']} {_data(record)}")
-    time.sleep(0.6)
+    _gate({"bucket": os.environ["GATE_BUCKET"], "prefix": "lanes", "parties": 2}, context)
+    return {"records": len(event["Records"])}
+
+
+def in_order(event, context):
+    """Log each record with its partition key and take a while, so that batches that ran at
+    once (which a resharded stream must never do) would overlap in the trace."""
+    for record in event["Records"]:
+        print(f"RECORD {record['kinesis']['partitionKey']} {_data(record)}")
+    time.sleep(0.3)
     return {"records": len(event["Records"])}
 
 
@@ -45,3 +55,21 @@ def aggregate(event, context):
         state["total"] = state.get("total", 0) + int(data)
         state["count"] = state.get("count", 0) + 1
     return {"state": state, "batchItemFailures": []}
+
+
+def _gate(gate: dict, context) -> None:
+    """Wait at the test's gate (tests/cloud/conftest.py `gate`): leave a started marker, then
+    wait until the test opens it or `parties` invocations have started; raise if neither
+    happens before the function's timeout is near, so the test sees it."""
+    import boto3
+
+    s3, bucket, prefix = boto3.client("s3"), gate["bucket"], gate["prefix"]
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/started/{context.aws_request_id}", Body=b"")
+    while context.get_remaining_time_in_millis() > 1500:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+                .get("Contents", [])]
+        started = sum(k.startswith(f"{prefix}/started/") for k in keys)
+        if f"{prefix}/open" in keys or 0 < gate.get("parties", 0) <= started:
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the test's gate did not open")

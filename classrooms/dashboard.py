@@ -1,0 +1,111 @@
+"""The instructor's live view of an assignment (students x tasks) and the class gradebook."""
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .grading import lab_tasks
+from .models import Assignment, Classroom, Submission
+from .services import students_of
+
+NOT_STARTED, RUNNING, PASSED, FAILED = "not-started", "running", "passed", "failed"
+
+
+@dataclass
+class Cell:
+    state: str
+    error_type: str = ""
+    message: str = ""
+
+
+@dataclass
+class Row:
+    student: object
+    cells: list[Cell]
+    last_active: datetime | None
+    submission: Submission | None
+
+
+@dataclass
+class Grid:
+    tasks: list[dict]
+    rows: list[Row]
+    summary: list[str] = field(default_factory=list)  # what is failing, most common first
+
+
+def _tasks(assignment: Assignment) -> list[dict]:
+    if assignment.kind == Assignment.LAB:
+        return lab_tasks(assignment=assignment)
+    return [{"id": q, "title": q} for q in assignment.question_ids]
+
+
+def latest_submissions(*, assignment: Assignment) -> dict[int, Submission]:
+    latest = {}
+    for s in assignment.submissions.order_by("at", "pk"):
+        latest[s.student_id] = s
+    return latest
+
+
+def dashboard_grid(*, assignment: Assignment) -> Grid:
+    tasks = _tasks(assignment)
+    latest = latest_submissions(assignment=assignment)
+    rows, failing = [], Counter()
+    for student in students_of(classroom=assignment.classroom):
+        submission = latest.get(student.pk)
+        if submission is None:
+            cells = [Cell(NOT_STARTED) for _ in tasks]
+        elif submission.status == Submission.RUNNING:
+            cells = [Cell(RUNNING) for _ in tasks]
+        else:
+            by_id = {r["id"]: r for r in submission.results}
+            cells = []
+            for task in tasks:
+                result = by_id.get(task["id"])
+                if result is None:
+                    cells.append(Cell(NOT_STARTED))
+                elif result["passed"]:
+                    cells.append(Cell(PASSED))
+                else:
+                    cells.append(Cell(FAILED, result.get("error_type", ""), result["message"]))
+                    failing[(result.get("error_type") or "Failed", result.get("where", ""),
+                             task["title"])] += 1
+        rows.append(Row(student=student, cells=cells, submission=submission,
+                        last_active=submission.at if submission else None))
+    summary = [f"{n} student{'s' if n != 1 else ''}: {error}"
+               + (f" from {where}" if where else "") + f" ({title})"
+               for (error, where, title), n in failing.most_common()]
+    return Grid(tasks=tasks, rows=rows, summary=summary)
+
+
+@dataclass
+class GradebookRow:
+    student: object
+    scores: list[tuple[float | None, bool]]  # (score, late) per assignment
+
+
+def gradebook(*, classroom: Classroom) -> tuple[list[Assignment], list[GradebookRow]]:
+    assignments = list(classroom.assignments.all())
+    latest = {a.pk: latest_submissions(assignment=a) for a in assignments}
+    rows = []
+    for student in students_of(classroom=classroom):
+        scores = []
+        for a in assignments:
+            s = latest[a.pk].get(student.pk)
+            scores.append((s.score, s.late) if s and s.score is not None else (None, False))
+        rows.append(GradebookRow(student=student, scores=scores))
+    return assignments, rows
+
+
+def gradebook_csv(*, classroom: Classroom) -> str:
+    """username, email, then one column per assignment (its score out of 100), the shape
+    Canvas's and Moodle's grade import map by username or email."""
+    assignments, rows = gradebook(classroom=classroom)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["username", "email", *(a.title for a in assignments)])
+    for row in rows:
+        writer.writerow([row.student.username, row.student.email,
+                         *("" if score is None else f"{score:g}" for score, _ in row.scores)])
+    return out.getvalue()

@@ -1,0 +1,121 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from django import forms
+from django.utils import timezone
+
+from patterns.catalog import catalog
+from quizzes.models import DOMAIN_CHOICES
+
+from .models import Assignment
+
+BAD_CHECKS = "The checks are not a YAML list of checks: {error}"
+
+
+class ClassForm(forms.Form):
+    name = forms.CharField(max_length=200)
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(max_length=20, label="Join code")
+
+
+class RosterForm(forms.Form):
+    csv_file = forms.FileField(label="Roster CSV (username,email,name)")
+
+    def clean_csv_file(self):
+        try:
+            return self.cleaned_data["csv_file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The roster is not UTF-8 text.") from None
+
+
+class UsernameForm(forms.Form):
+    username = forms.CharField(max_length=150)
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
+
+
+class ZonedForm(forms.Form):
+    """Dates typed in the browser's time zone (`tz`, set by classrooms/local-time.js)."""
+
+    tz = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"class": "tz"}))
+
+    def zoned(self, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            zone = ZoneInfo(self.data.get("tz") or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        naive = timezone.make_naive(value, timezone.get_current_timezone()) \
+            if timezone.is_aware(value) else value
+        return naive.replace(tzinfo=zone)
+
+
+class AssignmentForm(ZonedForm):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=[(Assignment.LAB, "Lab"), (Assignment.QUIZ, "Quiz")])
+    pattern = forms.ChoiceField(required=False, choices=[])
+    scenarios = forms.CharField(required=False, help_text="scenario slugs, comma-separated; "
+                                "empty: the pattern's default scenario")
+    checks = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}),
+                             help_text="YAML list of checks; empty: the pattern's default checks")
+    question_ids = forms.CharField(required=False, help_text="question ids, comma-separated")
+    question_pattern = forms.CharField(required=False, label="or all questions on pattern")
+    question_domain = forms.ChoiceField(required=False, label="and/or in exam domain",
+                                        choices=[("", "—")] + DOMAIN_CHOICES)
+    mock_exam = forms.BooleanField(required=False, label="or a mock exam (65 questions by "
+                                   "the SAA-C03 domain weights, untimed)")
+    attempts_allowed = forms.IntegerField(min_value=1, max_value=20, initial=1)
+    show_answers = forms.ChoiceField(choices=Assignment._meta.get_field("show_answers").choices)
+    opens_at = LocalDateTimeField(required=False, label="Opens")
+    due_at = LocalDateTimeField(required=False, label="Due")
+    late_policy = forms.ChoiceField(choices=Assignment._meta.get_field("late_policy").choices)
+    late_penalty_percent = forms.IntegerField(min_value=0, max_value=100, initial=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pattern"].choices = [("", "—")] + [(p.slug, p.title)
+                                                        for p in catalog().values()]
+
+    def clean_checks(self):
+        text = self.cleaned_data["checks"].strip()
+        if not text:
+            return None
+        try:
+            checks = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise forms.ValidationError(BAD_CHECKS.format(error=e)) from None
+        if isinstance(checks, dict):
+            checks = checks.get("checks")
+        if not isinstance(checks, list):
+            raise forms.ValidationError(BAD_CHECKS.format(error="not a list"))
+        return checks
+
+    def assignment_fields(self) -> dict:
+        from .quiz import quiz_question_ids
+
+        data = self.cleaned_data
+        ids = [i.strip() for i in data["question_ids"].split(",") if i.strip()]
+        scenarios = [s.strip() for s in data["scenarios"].split(",") if s.strip()]
+        return {
+            "title": data["title"], "kind": data["kind"], "pattern": data["pattern"],
+            "scenarios": scenarios or None, "checks": data["checks"],
+            "question_ids": (quiz_question_ids(ids=ids, pattern=data["question_pattern"],
+                                               domain=data["question_domain"],
+                                               mock_exam=data["mock_exam"])
+                             if data["kind"] == Assignment.QUIZ else []),
+            "attempts_allowed": data["attempts_allowed"], "show_answers": data["show_answers"],
+            "opens_at": self.zoned(data["opens_at"]), "due_at": self.zoned(data["due_at"]),
+            "late_policy": data["late_policy"],
+            "late_penalty_percent": data["late_penalty_percent"],
+        }
+
+
+class ExtensionForm(ZonedForm):
+    username = forms.CharField(max_length=150)
+    due_at = LocalDateTimeField(label="New due date")
