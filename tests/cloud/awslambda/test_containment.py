@@ -114,9 +114,16 @@ def test_handler_cannot_list_the_repository_the_data_dir_or_other_code(lab, lab_
                                                                        deploy, contained):
     deploy("hostile")
     for path in (REPOSITORY, lab_cloud.data_dir, lab_cloud.data_dir / "functions",
-                 lab_cloud.data_dir / "builds", REPOSITORY.parent):
+                 lab_cloud.data_dir / "builds"):
         listed = lab.invoke(learner, "hostile", "ListDirFunction", {"path": str(path)})
         _failed_with(listed, "FileNotFoundError")
+    # The repository's parent may be a folder the sandbox has too (a clone under /tmp sees
+    # the environment's own empty /tmp): either way the repository is not in it.
+    parent = lab.invoke(learner, "hostile", "ListDirFunction", {"path": str(REPOSITORY.parent)})
+    if parent["error"] is not None:
+        _failed_with(parent, "FileNotFoundError")
+    else:
+        assert REPOSITORY.name not in _payload(parent)
     # Where every function's code is, for the zygote: an empty folder for a worker.
     assert _payload(lab.invoke(learner, "hostile", "ListDirFunction",
                                {"path": sandbox.CODE_STORE})) == []
