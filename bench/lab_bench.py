@@ -126,6 +126,17 @@ def deploy_into_new_sandboxes(client: LabClient, samples: int) -> float:
     return p50(_timed(deploy, samples))
 
 
+def reset_deployed_sandboxes(client: LabClient, samples: int) -> float:
+    """p50 of `lab reset` on a sandbox with rest-api deployed (those deploy_into_new_sandboxes
+    made): what "Reset my sandbox" costs a learner."""
+    names = iter(range(samples))
+
+    def reset():
+        client.reset(f"{LEARNER}-deploy-{next(names)}")
+
+    return p50(_timed(reset, samples))
+
+
 def run(*, samples: int = 30) -> dict:
     cloud = LabCloud(port=0, data_dir=Path(tempfile.mkdtemp(prefix="lab-bench-"))).start()
     try:
@@ -170,6 +181,7 @@ def run(*, samples: int = 30) -> dict:
         rest_ms = p50(_timed(post, samples))
         fresh_ms = fresh_interpreter(cloud, sandbox, table, max(5, samples // 6))
         deploy_ms = deploy_into_new_sandboxes(client, samples)
+        reset_ms = reset_deployed_sandboxes(client, samples)
     finally:
         cloud.stop()
     bare_ms = bare_inprocess(samples)
@@ -182,6 +194,7 @@ def run(*, samples: int = 30) -> dict:
         "warm_invokes_per_s": per_second,
         "idle_env_unique_mb": idle_mb,
         "deploy_p50_ms": deploy_ms,
+        "reset_p50_ms": reset_ms,
     }
     figures["goals"] = {
         "cold_start_vs_fresh": {"ratio": round(cold_ms / fresh_ms, 3),

@@ -1,6 +1,5 @@
 """One learner, one AWS account: isolation and reset."""
 
-import time
 
 import boto3
 import pytest
@@ -63,9 +62,8 @@ def test_reset_empties_one_account_and_leaves_others(lab):
     for session, found in ((one_session, one), (two_session, two)):
         session.client("s3", endpoint_url=found["endpoint_url"]).create_bucket(
             Bucket=f"photos-{found['account_id']}")
-    started = time.perf_counter()
-    result = lab.reset("reset-one")
-    assert time.perf_counter() - started < 1.0 and result["account_id"] == one["account_id"]
+    result = lab.reset("reset-one")  # how fast: `lab bench` (reset_ms), not a test's window
+    assert result["account_id"] == one["account_id"]
     one, one_session = clients_for(lab, "reset-one")  # reset rotated the credentials
     assert one["account_id"] == result["account_id"]
     one_s3 = one_session.client("s3", endpoint_url=one["endpoint_url"])

@@ -10,7 +10,8 @@ calls that create rules and schedules:
   message, and nothing changes in the sandbox) and registers schedules with the lab clock;
 - a matched event is delivered asynchronously, after PutEvents has answered, to Lambda (an
   asynchronous invocation with the event document as AWS sends it), SQS, SNS, Step Functions
-  (StartExecution), another bus or a log group, shaped by the target's Input, InputPath or
+  (StartExecution), another bus, a log group or an API destination (an HTTP endpoint,
+  api_destinations.py), shaped by the target's Input, InputPath or
   InputTransformer; each delivery is a `delivery` hop in the trace, and the sandbox is not
   quiet while one is in flight;
 - a delivery that fails is retried or dead-lettered as AWS does it (delivery.py): the
@@ -31,6 +32,7 @@ from moto.events.models import Rule
 from serverless_lab.cloud import trace
 
 from . import target_input as event_input
+from .api_destinations import api_destination_send
 from .delivery import (
     PERMISSION_CHECKS,
     Delivery,
@@ -292,6 +294,9 @@ def _to_archive(account_id, region, payload, event) -> None:
 def _to_bus(plane, account_id, region, arn, resource, target, payload, event):
     from moto.events.models import events_backends
 
+    if resource.startswith("api-destination/"):
+        return api_destination_send(account_id=account_id, region=region, arn=arn,
+                                    target=target, payload=payload)
     if not resource.startswith("event-bus/"):
         raise DeliveryError(NOT_MODELLED.format(service=f"EventBridge {resource.split('/')[0]}"))
 
@@ -326,6 +331,8 @@ SENDERS = {"lambda": _to_lambda, "sqs": _to_sqs, "sns": _to_sns, "states": _to_s
 def _target_name(service: str, resource: str) -> str:
     if service in ("lambda", "states", "logs"):
         return resource.split(":")[1] if ":" in resource else resource
+    if resource.startswith("api-destination/"):  # api-destination/NAME/UUID
+        return resource.split("/")[1]
     return resource.rsplit("/", 1)[-1]
 
 

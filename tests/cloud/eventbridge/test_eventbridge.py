@@ -7,9 +7,12 @@ given in a table, and a queue. Rules and schedules are made with the learner's c
 their own code would make them; each test asserts what AWS would leave behind and the trace.
 """
 
+import base64
 import json
+import threading
 import time
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botocore.exceptions import ClientError
@@ -634,33 +637,62 @@ def test_archive_keeps_matching_events_and_a_replay_redelivers_them(bridge, sand
 
 # -- delivery failures: retries, dead-letter queues, permissions (eventbridge/delivery.py) ---------
 
-class ThrottlingException(Exception):
-    """What a throttled target API raises (HTTP 429): EventBridge retries it."""
+class Endpoint:
+    """A real HTTP endpoint for API destination targets: it answers each request with the
+    next status of its script (the last one repeats) and keeps what it was sent."""
 
-    code = 429
-    message = "Rate exceeded"
+    def __init__(self):
+        self.statuses, self.requests = [200], []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                endpoint.requests.append({"method": self.command, "path": self.path,
+                                          "headers": headers, "body": body})
+                status = endpoint.statuses[min(len(endpoint.requests),
+                                               len(endpoint.statuses)) - 1]
+                answer = json.dumps({"message": f"status {status}"}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_POST = do_PUT = _answer
+
+            def log_message(self, *args):  # quiet in the test output
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
 
 
 @pytest.fixture
-def flaky(monkeypatch):
-    """`flaky(arn, failures)`: the next `failures` deliveries to arn are throttled (None: all)."""
-    from serverless_lab.cloud.eventbridge import plane as eventbridge
+def endpoint():
+    served = Endpoint()
+    yield served
+    served.server.shutdown()
+    served.server.server_close()
 
-    def make(arn: str, failures: int | None = None) -> list[int]:
-        service = arn.split(":")[2]
-        original, calls = eventbridge.SENDERS[service], []
 
-        def sender(plane, account_id, region, target_arn, *rest):
-            if target_arn == arn:
-                calls.append(1)
-                if failures is None or len(calls) <= failures:
-                    raise ThrottlingException()
-            return original(plane, account_id, region, target_arn, *rest)
-
-        monkeypatch.setitem(eventbridge.SENDERS, service, sender)
-        return calls
-
-    return make
+def _api_destination(bridge, endpoint, *, path: str = "/orders", auth: str = "API_KEY",
+                     method: str = "POST") -> str:
+    """An API destination (and its connection) in the learner's account, made with their
+    credentials as their own code would: its ARN."""
+    parameters = {"API_KEY": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key",
+                                                        "ApiKeyValue": "s3cret"}},
+                  "BASIC": {"BasicAuthParameters": {"Username": "ada", "Password": "pw"}}}[auth]
+    connection = bridge.events.create_connection(
+        Name=f"shop-{auth.lower()}", AuthorizationType=auth, AuthParameters=parameters)
+    return bridge.events.create_api_destination(
+        Name=f"shop-{auth.lower()}", ConnectionArn=connection["ConnectionArn"],
+        InvocationEndpoint=endpoint.url + path, HttpMethod=method)["ApiDestinationArn"]
 
 
 def _put_shop_event(bridge, detail='{"order": 7}') -> str:
@@ -731,58 +763,115 @@ def test_a_target_deleted_after_the_rule_was_made_goes_to_the_dlq(bridge):
     assert "EXHAUSTED_RETRY_CONDITION" not in message["attributes"]
 
 
-def test_a_throttled_delivery_is_retried_and_recovers(bridge, flaky):
+def test_a_throttled_delivery_is_retried_and_recovers(bridge, endpoint):
     dlq_url, dlq_arn = bridge.queue("unused-dlq")
-    calls = flaky(bridge.queue_arn, failures=2)
+    destination = _api_destination(bridge, endpoint)
+    endpoint.answer(429, 429, 200)
     bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')
     bridge.events.put_targets(Rule="sold", Targets=[{
-        "Id": "q", "Arn": bridge.queue_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
-    _put_shop_event(bridge)
+        "Id": "api", "Arn": destination, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    event_id = _put_shop_event(bridge)
     first, second, third = bridge.deliveries(rule="sold")
-    assert len(calls) == 3
+    assert len(endpoint.requests) == 3
     assert [(d["mode"], d.get("attempt"), d.get("error_code")) for d in (first, second, third)] \
         == [("async", None, "THROTTLING"), ("retry", 2, "THROTTLING"), ("retry", 3, None)]
-    assert first["retryable"] and first["error"] == "THROTTLING: Rate exceeded"
+    assert first["retryable"] and first["error"] == "THROTTLING: HTTP 429: status 429"
     assert 0 < first["retry_after_s"] <= 1 and 0 < second["retry_after_s"] <= 2  # backoff
     assert first["lab_retry_after_s"] < first["retry_after_s"]  # on lab time
-    assert third["error"] is None and third["message_id"]
-    assert [json.loads(b)["detail"] for b in bridge.messages()] == [{"order": 7}]
+    assert third["error"] is None and third["status"] == 200
+    assert (third["target"], third["endpoint"]) == ("shop-api_key", endpoint.url + "/orders")
+    for request in endpoint.requests:  # every attempt: the same event, the connection's key
+        assert request["method"] == "POST" and request["path"] == "/orders"
+        assert request["headers"]["x-api-key"] == "s3cret"
+        assert request["headers"]["user-agent"] == "Amazon/EventBridge/ApiDestinations"
+        sent = json.loads(request["body"])
+        assert (sent["id"], sent["detail"]) == (event_id, {"order": 7})
     assert bridge.dead_letters(dlq_url) == []
 
 
 @pytest.mark.parametrize("retries", [0, 2])
-def test_retries_run_out_at_maximum_retry_attempts(bridge, flaky, retries):
-    dlq_url, dlq_arn = bridge.queue("throttled-dlq")
-    calls = flaky(bridge.queue_arn)
+def test_retries_run_out_at_maximum_retry_attempts(bridge, endpoint, retries):
+    dlq_url, dlq_arn = bridge.queue("failing-dlq")
+    destination = _api_destination(bridge, endpoint)
+    endpoint.answer(500)
     rule_arn = bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')[
         "RuleArn"]
     bridge.events.put_targets(Rule="sold", Targets=[{
-        "Id": "q", "Arn": bridge.queue_arn, "DeadLetterConfig": {"Arn": dlq_arn},
+        "Id": "api", "Arn": destination, "DeadLetterConfig": {"Arn": dlq_arn},
         "RetryPolicy": {"MaximumRetryAttempts": retries, "MaximumEventAgeInSeconds": 60}}])
     event_id = _put_shop_event(bridge)
     *attempts, dead = bridge.deliveries(rule="sold")
-    assert len(calls) == len(attempts) == retries + 1
+    assert len(endpoint.requests) == len(attempts) == retries + 1
     assert [d["mode"] for d in attempts] == ["async"] + ["retry"] * retries
-    assert all(d["error_code"] == "THROTTLING" for d in attempts)
+    assert all(d["error_code"] == "INTERNAL_ERROR" for d in attempts)  # a 5xx is retried
     assert "retry_after_s" not in attempts[-1]  # no retry after the last one
     assert (dead["mode"], dead["exhausted_retry_condition"], dead["retry_attempts"]) == (
         "dead-letter", "MaximumRetryAttempts", retries)
     [message] = bridge.dead_letters(dlq_url)
     assert message["body"]["id"] == event_id
+    # The attribute names are AWS's (EventBridge User Guide, "Using dead-letter queues");
+    # the ERROR_CODE for an endpoint's 5xx is the lab's choice: AWS does not publish it.
     assert message["attributes"] == {
-        "RULE_ARN": rule_arn, "TARGET_ARN": bridge.queue_arn, "ERROR_CODE": "THROTTLING",
-        "ERROR_MESSAGE": "Rate exceeded", "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
-        "RETRY_ATTEMPTS": str(retries)}
-    assert bridge.messages() == []
+        "RULE_ARN": rule_arn, "TARGET_ARN": destination, "ERROR_CODE": "INTERNAL_ERROR",
+        "ERROR_MESSAGE": "HTTP 500: status 500",
+        "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts", "RETRY_ATTEMPTS": str(retries)}
 
 
-def test_advancing_the_clock_ages_a_retrying_event_past_its_maximum_age(bridge, flaky, lab,
+@pytest.mark.parametrize(("status", "retried"), [(404, False), (400, False), (409, True)])
+def test_an_endpoint_answer_is_retried_only_when_aws_retries_it(bridge, endpoint, status,
+                                                                retried):
+    # EventBridge User Guide, API destinations: 401, 407, 409, 429 and 5xx are retried; other
+    # 4xx answers are not, and the event goes to the dead-letter queue at once.
+    dlq_url, dlq_arn = bridge.queue("answer-dlq")
+    destination = _api_destination(bridge, endpoint)
+    endpoint.answer(status, 200)
+    bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')
+    bridge.events.put_targets(Rule="sold", Targets=[{
+        "Id": "api", "Arn": destination, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    _put_shop_event(bridge)
+    deliveries = bridge.deliveries(rule="sold")
+    assert deliveries[0]["error_code"] == f"HTTP_{status}"
+    assert deliveries[0]["retryable"] is retried
+    if retried:
+        assert [d["mode"] for d in deliveries] == ["async", "retry"]
+        assert deliveries[-1]["status"] == 200 and len(endpoint.requests) == 2
+        assert bridge.dead_letters(dlq_url) == []
+    else:
+        assert [d["mode"] for d in deliveries] == ["async", "dead-letter"]
+        assert len(endpoint.requests) == 1
+        [message] = bridge.dead_letters(dlq_url)
+        assert message["attributes"]["ERROR_CODE"] == f"HTTP_{status}"
+        assert message["attributes"]["RETRY_ATTEMPTS"] == "0"
+
+
+def test_basic_auth_and_path_parameters_reach_the_endpoint(bridge, endpoint):
+    destination = _api_destination(bridge, endpoint, path="/orders/*", auth="BASIC",
+                                   method="PUT")
+    bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')
+    bridge.events.put_targets(Rule="sold", Targets=[{
+        "Id": "api", "Arn": destination, "InputPath": "$.detail",
+        "HttpParameters": {"PathParameterValues": ["o 7"],
+                           "HeaderParameters": {"x-shop": "north"},
+                           "QueryStringParameters": {"source": "lab"}}}])
+    _put_shop_event(bridge)
+    [delivery] = bridge.deliveries(rule="sold")
+    assert delivery["status"] == 200 and delivery["http_method"] == "PUT"
+    [request] = endpoint.requests
+    assert (request["method"], request["path"]) == ("PUT", "/orders/o%207?source=lab")
+    assert request["headers"]["authorization"] == "Basic " + base64.b64encode(
+        b"ada:pw").decode()
+    assert request["headers"]["x-shop"] == "north"
+    assert json.loads(request["body"]) == {"order": 7}
+
+
+def test_advancing_the_clock_ages_a_retrying_event_past_its_maximum_age(bridge, endpoint, lab,
                                                                        learner):
     dlq_url, dlq_arn = bridge.queue("aged-dlq")
-    flaky(bridge.queue_arn)
+    destination = _api_destination(bridge, endpoint)
+    endpoint.answer(429)
     bridge.events.put_rule(Name="sold", EventPattern='{"source": ["shop"]}')
     bridge.events.put_targets(Rule="sold", Targets=[{  # AWS's default RetryPolicy: a day
-        "Id": "q", "Arn": bridge.queue_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+        "Id": "api", "Arn": destination, "DeadLetterConfig": {"Arn": dlq_arn}}])
     _put_shop_event(bridge)
     wait_until(lambda: any(d["mode"] == "retry" for d in bridge.trace_deliveries()))
     assert lab.trace(learner, since=2**62)["quiet"] is False  # still retrying
