@@ -9,26 +9,38 @@ template, and resources the lab cannot emulate are named, never dropped.
 import json
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from serverless_lab.cloud.deploy.makefile_build import makefile_requirements
 from serverless_lab.cloud.deploy.sam import (
     SERVERLESS_FUNCTION,
+    SERVERLESS_LAYER,
     TemplateError,
     function_code_folders,
+    includes_inline,
+    layer_content_folders,
     template_read,
     translate,
 )
 from serverless_lab.cloud.deploy.stack import emulated
+from serverless_lab.cloud.stepfunctions.execution import inline_definition_uris
 
 from .catalog import CATALOG_DIR, IMPORTS_DIR
+from .import_events import PUT_NOTE, dynamodb_event_fit, s3_event_fit
 
 SAMPLE_EVENTS_DIR = CATALOG_DIR.parent.parent / "content" / "sample_events"
+# Each trigger's sample event, as `sam local generate-event` makes it (content/sample_events/).
 SAMPLE_EVENT_OF = {"S3": "s3", "SQS": "sqs", "SNS": "sns", "DynamoDB": "dynamodb",
                    "Kinesis": "kinesis", "Schedule": "schedule", "ScheduleV2": "schedule",
-                   "EventBridgeRule": "schedule", "CloudWatchEvent": "schedule"}
+                   "EventBridgeRule": "eventbridge", "CloudWatchEvent": "eventbridge",
+                   "Api": "apigateway-aws-proxy", "HttpApi": "apigateway-http-api-proxy",
+                   "CloudWatchLogs": "cloudwatch-logs", "MQ": "mq", "MSK": "kafka",
+                   "SelfManagedKafka": "kafka", "Cognito": "cognito-user-pool",
+                   "IoTRule": "iot", "ALB": "alb"}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 INVALID_SLUG = "a pattern slug is lower-case letters, digits and dashes: {slug!r} is not"
 ALREADY_THERE = "a pattern {slug!r} exists already; choose another with --slug"
@@ -69,24 +81,117 @@ def _check_handlers(template: dict, folder: Path) -> list[str]:
                                "runtimes run in the lab")
         module = handler.rpartition(".")[0].replace(".", "/")
         where = code.get(logical_id)
-        if where and not ((where / f"{module}.py").exists()
-                          or (where / module / "__init__.py").exists()):
+        if where and not _has_module(where, module):
             raise PatternImportError(NO_HANDLER.format(template=folder / "template.yaml",
                                                  function=logical_id, handler=handler,
                                                  module=f"{module}.py", folder=where))
     return functions
 
 
-def _unsupported(template: dict) -> list[str]:
+def _has_module(where: Path, module: str) -> bool:
+    """Whether the code at where (a folder, a .py file, a .zip) holds the handler's module."""
+    if where.is_dir():
+        return (where / f"{module}.py").exists() or (where / module / "__init__.py").exists()
+    if where.suffix == ".zip":
+        with zipfile.ZipFile(where) as archive:
+            names = set(archive.namelist())
+        return f"{module}.py" in names or f"{module}/__init__.py" in names
+    return where.name == f"{module}.py"
+
+
+def _unsupported(template: dict, folder: Path) -> list[str]:
     """Resources (as `LogicalId (Type)`) that neither moto nor the lab can create."""
-    offline = json.loads(json.dumps(template))
-    for resource in offline["Resources"].values():
-        if resource.get("Type") == SERVERLESS_FUNCTION:
+    offline = inline_definition_uris(includes_inline(json.loads(json.dumps(template)), folder),
+                                     folder)
+    code = function_code_folders(template, folder)
+    layers = layer_content_folders(template, folder)
+    for logical_id, resource in offline["Resources"].items():
+        if resource.get("Type") == SERVERLESS_FUNCTION and logical_id in code:
             resource.setdefault("Properties", {})["CodeUri"] = "s3://lab-import/check.zip"
+        elif resource.get("Type") == SERVERLESS_LAYER and logical_id in layers:
+            resource["Properties"]["ContentUri"] = "s3://lab-import/layer.zip"
     translated = translate(offline, region="us-east-1")
     return [f"{logical_id} ({resource['Type']})"
             for logical_id, resource in translated["Resources"].items()
             if not emulated(resource["Type"])]
+
+
+def sample_event(kind: str | None, properties: dict | None = None,
+                 template: dict | None = None) -> dict:
+    """AWS's sample event for a trigger of this SAM event type ({} for a direct invoke),
+    fitted to the trigger: an API event names its route, an EventBridge rule's event its
+    pattern's source and detail-type, so the function sees what it would be sent; given the
+    template, an S3 or DynamoDB Streams event names its bucket or table (patterns/
+    import_events.py)."""
+    return trigger_sample(kind, properties, template)[0]
+
+
+def trigger_sample(kind: str | None, properties: dict | None = None,
+                   template: dict | None = None) -> tuple[dict, list[dict]]:
+    """sample_event's event, and the scenario steps that must come before it to make what it
+    says true (an S3 notification's object is put in the bucket first)."""
+    sample = SAMPLE_EVENT_OF.get(kind or "")
+    if not sample:
+        return {}, []
+    event = json.loads((SAMPLE_EVENTS_DIR / f"{sample}.json").read_text())
+    properties = properties if isinstance(properties, dict) else {}
+    if kind in ("Api", "HttpApi"):
+        path = re.sub(r"\{[^}+]+\+?\}", "example", str(properties.get("Path", "/")))
+        method = str(properties.get("Method", "post")).upper()
+        method = "POST" if method in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else method
+        if kind == "Api":
+            event.update(path=path, httpMethod=method, resource=properties.get("Path", "/"))
+            event["requestContext"].update(path=f"/prod{path}", httpMethod=method,
+                                           resourcePath=properties.get("Path", "/"))
+        else:
+            event.update(rawPath=path, routeKey=f"{method} {properties.get('Path', '/')}")
+            event["requestContext"]["http"].update(method=method, path=path)
+    elif kind in ("EventBridgeRule", "CloudWatchEvent"):
+        pattern = properties.get("Pattern") if isinstance(properties.get("Pattern"), dict) \
+            else {}
+        for key in ("source", "detail-type"):
+            values = pattern.get(key)
+            if isinstance(values, list) and values and isinstance(values[0], str):
+                event[key] = values[0]
+    elif kind == "S3" and template:
+        return s3_event_fit(event, properties, template)
+    elif kind == "DynamoDB" and template:
+        return dynamodb_event_fit(event, properties, template), []
+    return event, []
+
+
+def first_trigger(template: dict, logical_id: str) -> tuple[str | None, dict]:
+    """The SAM event type of a function's first trigger and its sample event."""
+    kind, event, _ = first_trigger_steps(template, logical_id)
+    return kind, event
+
+
+def first_trigger_steps(template: dict, logical_id: str) -> tuple[str | None, dict, list[dict]]:
+    """first_trigger's type and event, and the steps that come before the invoke (with
+    `${LogicalId}` for a resource's physical id, as scenarios write it)."""
+    properties = template["Resources"][logical_id].get("Properties") or {}
+    for event in (properties.get("Events") or {}).values():
+        if isinstance(event, dict):
+            return (event.get("Type"),
+                    *trigger_sample(event.get("Type"), event.get("Properties"), template))
+    return None, {}, []
+
+
+def _not_built(template: dict, folder: Path) -> list[str]:
+    """Functions and layers whose SAM BuildMethod the lab does not run (esbuild, a makefile
+    that does more than pip-install packages): they deploy as their folder is, without what
+    that build would add."""
+    layers = layer_content_folders(template, folder)
+    return [f"{logical_id} ({resource.get('Type')}): its BuildMethod {method!r} is not run by "
+            "the lab (only Python's requirements.txt builds, and makefiles that just "
+            "pip-install packages, are); what that build adds, such as dependencies, is "
+            "missing"
+            for logical_id, resource in template["Resources"].items()
+            if isinstance(resource, dict)
+            and (method := str((resource.get("Metadata") or {}).get("BuildMethod") or ""))
+            and not method.startswith("python")
+            and not (method == "makefile" and logical_id in layers and makefile_requirements(
+                layers[logical_id][0], resource.get("Metadata") or {}, logical_id))]
 
 
 def _scenarios(template: dict, functions: list[str]) -> dict:
@@ -109,18 +214,15 @@ def _scenarios(template: dict, functions: list[str]) -> dict:
                                    f"Sends an HTTP request to the route, which invokes "
                                    f"{logical_id}."}
                 continue
-            else:
-                sample = SAMPLE_EVENT_OF.get(kind)
-                document = (json.loads((SAMPLE_EVENTS_DIR / f"{sample}.json").read_text())
-                            if sample else {})
-                step = {"name": "invoke", "invoke": {"function": logical_id,
-                                                     "event": document},
-                        "expect": {"invoked": logical_id, "error_type": None}}
-                title = (f"{logical_id} with AWS's sample {kind} event" if sample
-                         else f"Invoke {logical_id}")
-            scenarios[slug] = {"title": title, "steps": [step],
+            document, before = trigger_sample(kind, event.get("Properties"), template)
+            step = {"name": "invoke", "invoke": {"function": logical_id, "event": document},
+                    "expect": {"invoked": logical_id, "error_type": None}}
+            title = (f"{logical_id} with AWS's sample {kind} event" if kind in SAMPLE_EVENT_OF
+                     else f"Invoke {logical_id}")
+            scenarios[slug] = {"title": title, "steps": [*before, step],
                                "description": f"Fires {logical_id}'s {kind or 'direct'} "
-                                              "trigger with a sample event."}
+                                              "trigger with a sample event."
+                                              + (f" {PUT_NOTE}" if before else "")}
     first = next(iter(scenarios), None)
     if first:
         scenarios[first]["default"] = True
@@ -139,7 +241,7 @@ def import_plan(folder: Path, *, slug: str | None = None) -> ImportPlan:
     functions = _check_handlers(template, folder)
     if not functions:
         raise PatternImportError(f"{folder / 'template.yaml'}: no AWS::Serverless::Function to run")
-    unsupported = _unsupported(template)
+    unsupported = _unsupported(template, folder) + _not_built(template, folder)
     description = str(template.get("Description") or f"Imported from {folder.name}.").strip()
     title = description.split(".")[0].split(":")[0][:80] or slug
     pattern = {
@@ -160,6 +262,8 @@ def pattern_import(plan: ImportPlan, folder: Path) -> Path:
     IMPORTS_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copytree(folder, target, ignore=shutil.ignore_patterns(
         ".aws-sam", "__pycache__", ".git", "samconfig.toml"))
+    if not (target / "template.yaml").exists() and (target / "template.yml").exists():
+        (target / "template.yml").rename(target / "template.yaml")  # as the catalog reads it
     (target / "pattern.yaml").write_text(yaml.safe_dump(plan.pattern, sort_keys=False))
     (target / "scenarios.yaml").write_text(yaml.safe_dump(plan.scenarios, sort_keys=False))
     return target
@@ -169,5 +273,6 @@ def pattern_unimport(slug: str) -> None:
     shutil.rmtree(IMPORTS_DIR / slug, ignore_errors=True)
 
 
-__all__ = ["PatternImportError", "ImportPlan", "TemplateError", "import_plan", "pattern_import",
-           "pattern_unimport"]
+__all__ = ["PatternImportError", "ImportPlan", "TemplateError", "first_trigger",
+           "first_trigger_steps", "import_plan", "trigger_sample",
+           "pattern_import", "pattern_unimport", "sample_event"]

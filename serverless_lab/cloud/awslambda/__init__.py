@@ -14,6 +14,6 @@
   event shapes they send (`sqs_events.py`, `stream_events.py`) and event filtering
   (`filters.py`).
 
-Left out: container images, runtimes other than Python, layers mounted at /opt, SnapStart,
+Left out: container images, runtimes other than Python, SnapStart,
 Lambda URLs, enhanced fan-out consumers, records expiring with a stream's retention.
 """

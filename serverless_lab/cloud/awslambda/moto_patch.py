@@ -27,7 +27,9 @@ tests/cloud/test_moto_patches.py fails when a patch is not listed in a moto_patc
 import contextvars
 import functools
 import inspect
+import io
 import json
+import zipfile
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.s3 import notifications
@@ -62,7 +64,42 @@ def function_config(fn: LambdaFunction) -> FunctionConfig:
                               if fn.reserved_concurrency is not None else None),
         environment=tuple(sorted((k, str(v)) for k, v in (fn.environment_vars or {}).items())),
         version=str(fn.version),
+        layers_zip=layers_zip(fn),
     )
+
+
+_layer_zips: dict[tuple, bytes] = {}
+CACHED_LAYER_ZIPS = 64
+
+
+def layers_zip(fn: LambdaFunction) -> bytes:
+    """The function's layers' files in one zip, each layer extracted over the ones before it
+    (as Lambda extracts them into /opt); b"" for none. Layer versions never change, so the
+    zip is made once per list of layer versions."""
+    from moto.awslambda.models import lambda_backends
+
+    backend = lambda_backends[fn.account_id][fn.region]
+    versions = [version for layer in getattr(fn, "layers", None) or []
+                if isinstance(layer, dict) and layer.get("Arn")
+                and (version := backend.layers_versions_by_arn(layer["Arn"])) is not None
+                and getattr(version, "code_bytes", None)]
+    if not versions:
+        return b""
+    key = tuple(version.code_sha_256 for version in versions)
+    if key not in _layer_zips:
+        files: dict[str, bytes] = {}
+        for version in versions:
+            with zipfile.ZipFile(io.BytesIO(version.code_bytes)) as archive:
+                files.update({i.filename: archive.read(i) for i in archive.infolist()
+                              if not i.is_dir()})
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(files):
+                archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), files[name])
+        while len(_layer_zips) >= CACHED_LAYER_ZIPS:
+            _layer_zips.pop(next(iter(_layer_zips)))
+        _layer_zips[key] = buffer.getvalue()
+    return _layer_zips[key]
 
 
 def save_logs(fn: LambdaFunction, invocation: Invocation) -> None:

@@ -160,8 +160,23 @@ def _create(sandbox, stack_name: str, logical_id: str, entry: dict) -> None:
                         logical_id, entry)
 
 
+def _pool_properties(properties: dict, *, region: str, stack_name: str) -> dict:
+    """A Cognito resource's properties as they can be created before the stack's functions:
+    pseudo parameters resolved; a pool's Lambda triggers naming a function of the stack (not
+    made yet, and not run by the lab's Cognito) left out."""
+    resolved = resolve(properties, {"AWS::StackName": stack_name, "AWS::Region": region,
+                                    "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"})
+    if isinstance(resolved.get("LambdaConfig"), dict):
+        resolved["LambdaConfig"] = {
+            k: v for k, v in resolved["LambdaConfig"].items()
+            if (v if isinstance(v, str) else str((v or {}).get("LambdaArn", ""))
+                if isinstance(v, dict) else "").startswith("arn:")}
+    return resolved
+
+
 def _cognito_create(cognito, region: str, stack_name: str, logical_id: str, entry: dict):
-    properties, kind = entry["properties"], entry["type"]
+    kind = entry["type"]
+    properties = _pool_properties(entry["properties"], region=region, stack_name=stack_name)
     if kind == USER_POOL:
         pool = cognito.create_user_pool(
             PoolName=properties.get("UserPoolName", f"{stack_name}-{logical_id}"),

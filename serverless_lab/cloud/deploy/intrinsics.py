@@ -27,13 +27,16 @@ def substitutions(sandbox, deployment) -> dict[str, str]:
                            account_id=sandbox.account_id)
         if arn:
             variables[f"{logical_id}.Arn"] = arn
-        if resource["type"] == "AWS::SQS::Queue":  # an SQS integration's uri names the queue
+        # an SQS integration's uri names the queue
+        if resource["type"] == "AWS::SQS::Queue" and isinstance(resource["physical_id"], str):
             variables[f"{logical_id}.QueueName"] = resource["physical_id"].rsplit("/", 1)[-1]
     return variables
 
 
 def resource_arn(kind: str, physical_id: str, *, region: str, account_id: str) -> str | None:
     """Fn::GetAtt X.Arn from a resource's physical id, for the kinds the patterns use."""
+    if not isinstance(physical_id, str):  # e.g. a part the lab made from an unresolved value
+        return None
     where = f"{region}:{account_id}"
     return {
         "AWS::Lambda::Function": f"arn:aws:lambda:{where}:function:{physical_id}",

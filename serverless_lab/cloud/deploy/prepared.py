@@ -18,7 +18,13 @@ from pathlib import Path
 from serverless_lab.cloud.awslambda.build import built_folder, folder_digest
 from serverless_lab.cloud.stepfunctions.execution import inline_definition_uris
 
-from .sam import function_code_folders, package_functions, template_read, translate
+from .sam import (
+    function_code_folders,
+    includes_inline,
+    package_functions,
+    template_read,
+    translate,
+)
 
 # Packaged CodeUris name this bucket; each deploy writes its account's bucket in its place.
 ARTIFACT_BUCKET_PLACEHOLDER = "lab-artifacts-placeholder-account"
@@ -69,7 +75,7 @@ def template_prepare(*, folder: Path, region: str, build_cache: Path | None) -> 
 
 
 def _prepare(folder: Path, *, region: str, build_cache: Path | None) -> PreparedTemplate:
-    template = template_read(folder)
+    template = includes_inline(template_read(folder), folder)
     inside = folder.resolve()
     used = [*function_code_folders(template, folder).values(),
             *((folder / uri).resolve() for uri in _definition_uris(template))]

@@ -32,6 +32,9 @@ from . import delivery_streams as deploy_firehose
 from . import lambda_aliases as deploy_aliases
 from . import websocket_apis as deploy_websocket
 from .intrinsics import resolve_all, substitutions
+from .moto_patch import CRASHED
+from .outputs import fixed_bucket_names, moto_can_output
+from .parameters import template_parameters_apply
 from .prepared import template_prepare
 from .rest_apis import rest_api_apply
 from .sam import TemplateError
@@ -48,6 +51,7 @@ SNS_SUBSCRIPTION = "AWS::SNS::Subscription"
 API_DEPLOYMENT = "AWS::ApiGateway::Deployment"
 API_STAGE = "AWS::ApiGateway::Stage"
 FINGERPRINT_TAG = "lab:fingerprint"
+MAX_LEFT_OUT = 5  # resources moto crashes on, left out before the deploy gives up
 STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 
 
@@ -82,9 +86,11 @@ class Deployment:
 
 
 def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
-                 build_cache: Path | None = None) -> Deployment:
+                 build_cache: Path | None = None,
+                 left_out: tuple[tuple[str, str], ...] = ()) -> Deployment:
     """Deploy the SAM template in folder as stack_name. Deploying the same template and code
-    again keeps the stack (and its data); a changed one replaces it."""
+    again keeps the stack (and its data); a changed one replaces it. A resource moto's
+    CloudFormation crashes on is left out (with why) and the rest deployed again."""
     if not STACK_NAME.match(stack_name):
         raise DeployError(f"invalid stack name {stack_name!r}")
     # Read, built, zipped and translated once per template content, for every account.
@@ -100,7 +106,8 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
     except ClientError as e:  # e.g. the sandbox's storage quota
         raise DeployError(f"stack {stack_name} could not be created: the code could not be "
                           f"uploaded: {e}") from None
-    resources = prepared.resources(bucket=bucket)
+    resources, parameters, notes = template_parameters_apply(prepared.resources(bucket=bucket))
+    notes += fixed_bucket_names(resources)
     aliases = deploy_aliases.take(resources)  # with their provisioned concurrency
     delivery_streams = deploy_firehose.take(resources, stack_name, region=sandbox.region,
                                             account_id=sandbox.account_id)
@@ -115,7 +122,8 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
     except TemplateError:
         deploy_websocket.made_delete(sandbox, websocket_apis)
         raise
-    moto_template, rest_api_bodies, stages, deferred = adapt_for_moto(resources, stack_name)
+    moto_template, rest_api_bodies, stages, deferred = adapt_for_moto(
+        resources, stack_name, left_out=[logical_id for logical_id, _ in left_out])
     if existing:
         cloudformation.delete_stack(StackName=stack_name)
     try:
@@ -124,7 +132,7 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
         if refused:  # checked before anything is created, as the quota's own check backs up
             raise DeployError(f"stack {stack_name} failed: {refused}")
         cloudformation.create_stack(
-            StackName=stack_name, TemplateBody=json.dumps(moto_template),
+            StackName=stack_name, TemplateBody=json.dumps(moto_template), Parameters=parameters,
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
             Tags=[{"Key": FINGERPRINT_TAG, "Value": fingerprint},
                   *deploy_apis.stack_tags(made), *deploy_websocket.stack_tags(websocket_apis),
@@ -145,13 +153,25 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
         deploy_websocket.finish(sandbox, websocket_apis, substitutions(sandbox, deployment))
         described = _describe(sandbox, stack_name, fingerprint, reused=False)
         described.resources.update({k: deployment.resources[k] for k in aliases})
-        described.notes += [f"not emulated by the lab: {name}"
-                            for name in deferred["not_emulated"]]
+        described.notes += notes + [f"not emulated by the lab: {name}"
+                                    for name in deferred["not_emulated"]
+                                    if name.split(" ")[0] not in dict(left_out)]
+        described.notes += [f"not emulated by the lab: {why}" for _, why in left_out]
+        described.notes += [f"output {name} is left out: it names a part the lab applies "
+                            "itself or an attribute the lab does not know"
+                            for name in deferred["outputs_left_out"]]
     except (ClientError, BotoCoreError, DeployError, KeyError, TemplateError) as e:
         _delete_quietly(cloudformation, stack_name)
         deploy_apis.made_delete(sandbox, made)
         deploy_websocket.made_delete(sandbox, websocket_apis)
         deploy_firehose.made_delete(sandbox, delivery_streams)
+        crashed = CRASHED.search(str(e))
+        if crashed and crashed[1] in resources.get("Resources", {}) \
+                and crashed[1] not in dict(left_out) and len(left_out) < MAX_LEFT_OUT:
+            why = f"{crashed[1]} ({crashed[2]}): the emulator failed creating it ({crashed[3]})"
+            return stack_deploy(sandbox=sandbox, folder=folder, stack_name=stack_name,
+                                build_cache=build_cache,
+                                left_out=(*left_out, (crashed[1], why)))
         if isinstance(e, DeployError):
             raise
         raise DeployError(f"stack {stack_name} could not be created: {e}") from None
@@ -159,9 +179,10 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
     return described
 
 
-def adapt_for_moto(template: dict, stack_name: str):
+def adapt_for_moto(template: dict, stack_name: str, left_out=()):
     """The template moto's CloudFormation can create, plus what the lab applies itself:
-    each RestApi's Body (OpenAPI) and the stage names its Stage resources declare."""
+    each RestApi's Body (OpenAPI) and the stage names its Stage resources declare; the
+    resources left_out (moto crashed on them) are dropped as not emulated."""
     adapted = json.loads(json.dumps(template))
     resources = adapted["Resources"]
     bodies, stages = {}, {}
@@ -194,7 +215,10 @@ def adapt_for_moto(template: dict, stack_name: str):
             del resources[logical_id]
     for api in bodies:
         stages.setdefault(api, ["Prod"])
-    deferred["not_emulated"] = _drop_not_emulated(adapted)
+    deferred["not_emulated"] = _drop_not_emulated(adapted, left_out)
+    outputs = adapted.get("Outputs") or {}
+    adapted["Outputs"] = {k: v for k, v in outputs.items() if moto_can_output(v, adapted)}
+    deferred["outputs_left_out"] = [k for k in outputs if k not in adapted["Outputs"]]
     # Nothing may depend on what was removed.
     for resource in resources.values():
         depends = resource.get("DependsOn")
@@ -211,11 +235,12 @@ def emulated(kind: str) -> bool:
         LAB_APPLIED_PREFIXES)
 
 
-def _drop_not_emulated(template: dict) -> list[str]:
+def _drop_not_emulated(template: dict, left_out=()) -> list[str]:
     """Remove the resources the lab cannot create, and point references to them at a
     placeholder, so the rest deploys; the deployment names them (never dropped silently)."""
     resources = template["Resources"]
-    dropped = [logical_id for logical_id, r in resources.items() if not emulated(r["Type"])]
+    dropped = [logical_id for logical_id, r in resources.items()
+               if not emulated(r["Type"]) or logical_id in left_out]
     names = [f"{logical_id} ({resources[logical_id]['Type']})" for logical_id in dropped]
     for logical_id in dropped:
         del resources[logical_id]

@@ -111,6 +111,10 @@ class Environment:
         os.environ.update(config["environment"])
         os.chdir(config["task_root"])
         sys.path.insert(0, config["task_root"])
+        if config.get("opt_root"):  # layers: /opt/python and its site-packages, as on AWS
+            version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+            sys.path[1:1] = [f"{config['opt_root']}/python",
+                             f"{config['opt_root']}/python/lib/{version}/site-packages"]
         _prefer_bundled_packages(config["task_root"])
         _use_warm_boto3_session()
         root = logging.getLogger()

@@ -44,10 +44,17 @@ class FunctionConfig:
     environment: tuple[tuple[str, str], ...] = ()
     version: str = "$LATEST"
     reserved_concurrency: int | None = None
+    # The function's layers' files, extracted in order into one zip (b"": no layers); a
+    # worker sees them at /opt, as on AWS.
+    layers_zip: bytes = field(default=b"", repr=False)
 
     @property
     def code_sha256(self) -> str:
         return hashlib.sha256(self.code_zip).hexdigest()
+
+    @property
+    def layers_sha256(self) -> str:
+        return hashlib.sha256(self.layers_zip).hexdigest() if self.layers_zip else ""
 
     @property
     def unqualified_arn(self) -> str:
@@ -57,7 +64,8 @@ class FunctionConfig:
     @property
     def environment_key(self) -> tuple:
         """Environments are reused only for the same code and configuration."""
-        return (self.function_arn, self.code_sha256, self.handler, self.memory_size,
+        return (self.function_arn, self.code_sha256, self.layers_sha256, self.handler,
+                self.memory_size,
                 self.timeout, self.environment, self.role)
 
 

@@ -80,11 +80,14 @@ class LambdaRuntime(ProvisionedEnvironments):
     # -- environments -------------------------------------------------------------------
     def _task_root(self, fn: FunctionConfig) -> Path:
         """The function's code, unpacked once per code hash (like /var/task)."""
-        root = self.code_dir / fn.code_sha256
+        return self._unpacked(fn.code_sha256, fn.code_zip)
+
+    def _unpacked(self, digest: str, data: bytes) -> Path:
+        root = self.code_dir / digest
         with self._code_lock:
             if not root.exists():
                 staging = root.with_name(root.name + ".tmp")
-                zipfile.ZipFile(io.BytesIO(fn.code_zip)).extractall(staging)
+                zipfile.ZipFile(io.BytesIO(data)).extractall(staging)
                 staging.rename(root)
         return root
 
@@ -133,14 +136,18 @@ class LambdaRuntime(ProvisionedEnvironments):
 
     def _start_environment(self, fn: FunctionConfig, initialization_type: str = ON_DEMAND):
         task_root = self._task_root(fn)
+        # The layers' files, unpacked like code; a contained worker sees them at /opt.
+        opt_root = self._unpacked(fn.layers_sha256, fn.layers_zip) if fn.layers_zip else None
         if self.contained:  # the worker sees its code there, as on AWS
             task_root = Path(sandbox.TASK_ROOT)
+            opt_root = Path(sandbox.OPT_ROOT) if opt_root else None
         log_stream = log_stream_name(fn.version)
         variables = self._environment_variables(fn, log_stream, task_root, initialization_type)
         # Init Duration as AWS reports it: from creating the environment to a ready handler.
         started = time.perf_counter()
         pid, channel = self.spawner.fork(
-            limits=worker_limits(fn, own_uid=self.contained == "root"), code=fn.code_sha256)
+            limits=worker_limits(fn, own_uid=self.contained == "root"), code=fn.code_sha256,
+            layers=fn.layers_sha256)
         env = ExecutionEnvironment(pid=pid, channel=channel, key=fn.environment_key,
                                    log_stream=log_stream, killer=self.spawner.kill)
         config = {
@@ -150,6 +157,7 @@ class LambdaRuntime(ProvisionedEnvironments):
             "memory_size": fn.memory_size,
             "handler": fn.handler,
             "task_root": str(task_root),
+            "opt_root": str(opt_root) if opt_root else "",
             "log_group_name": f"/aws/lambda/{fn.function_name}",
             "log_stream_name": log_stream,
             "environment": variables,

@@ -16,7 +16,8 @@ control token, TLS keys, builds, other state), nor anyone's home. It has its own
 UTS namespaces; a private, empty /tmp; it dies with the lab.
 
 Each worker, right after the fork, takes a mount namespace of its own (os.unshare), binds its
-function's code, and only that, read-only at /var/task (as on AWS), mounts a fresh 512 MB
+function's code, and only that, read-only at /var/task (its layers, merged, read-only at
+/opt), as on AWS, mounts a fresh 512 MB
 tmpfs on /tmp (AWS's default ephemeral storage; nobody else's), then unmounts /lab/functions
 (in user mode, where bubblewrap's mounts are locked, covers it with an empty read-only tmpfs),
 so other functions' code and other learners' builds are gone from its view, and drops every
@@ -70,6 +71,7 @@ LANG_DIR = "/var/lang"  # the virtualenv (its site-packages)
 CODE_STORE = "/lab/functions"  # every function's unpacked code: the zygote's view only
 SHARE_DIR = "/lab/share"  # public files for workers (the lab's CA certificate)
 TASK_ROOT = "/var/task"  # a worker's own function code
+OPT_ROOT = "/opt"  # a worker's function's layers, as Lambda mounts them
 TMP_SIZE = "512m"  # AWS's default ephemeral storage
 # Root mode: each zygote claims a block of uids (one per possible pid) above any real user's.
 WORKER_UID_BASE = 1 << 24
@@ -167,6 +169,7 @@ def bwrap_command(bwrap: str, *, functions_dir: Path, share_dir: Path,
         "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         *_parent_dirs(binds), *binds,
         "--proc", "/proc", "--dev", "/dev", "--dir", "/tmp", "--dir", TASK_ROOT,
+        "--dir", OPT_ROOT,
         "--chdir", "/", "--cap-drop", "ALL",
     ]
     # What the zygote needs to build each worker's view (and, as root, switch its uid).
@@ -256,15 +259,20 @@ def uid_block_claim() -> tuple[int, object]:
     raise ContainmentUnavailable(f"all {UID_BLOCKS} blocks of worker uids are in use")
 
 
-def enter_worker(*, code: str, mode: str) -> None:
-    """Narrow this freshly forked worker's view to its own code and /tmp, then give up every
-    privilege. Runs before the worker reads anything from the lab but its fork request."""
-    if not re.fullmatch(r"[0-9a-f]{64}", code):
-        raise ValueError(f"not a code hash: {code!r}")
+def enter_worker(*, code: str, mode: str, layers: str = "") -> None:
+    """Narrow this freshly forked worker's view to its own code (and its layers at /opt) and
+    /tmp, then give up every privilege. Runs before the worker reads anything from the lab
+    but its fork request."""
+    for digest in (code, *((layers,) if layers else ())):
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"not a code hash: {digest!r}")
     os.unshare(os.CLONE_NEWNS)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount(f"{CODE_STORE}/{code}", TASK_ROOT, None, MS_BIND | MS_REC)
     _mount(None, TASK_ROOT, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    if layers:
+        _mount(f"{CODE_STORE}/{layers}", OPT_ROOT, None, MS_BIND | MS_REC)
+        _mount(None, OPT_ROOT, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={TMP_SIZE},mode=1777")
     try:
         _call("umount2", CODE_STORE.encode(), MNT_DETACH)

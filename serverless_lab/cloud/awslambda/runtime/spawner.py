@@ -92,14 +92,17 @@ class Spawner:
                         self._exits.pop(next(iter(self._exits)))
                 self._changed.notify_all()
 
-    def fork(self, *, limits: dict[str, int], code: str) -> tuple[int, socket.socket]:
+    def fork(self, *, limits: dict[str, int], code: str,
+             layers: str = "") -> tuple[int, socket.socket]:
         """A new child of the zygote and the socket its environment listens on. `code` is the
-        function's code hash: in the sandbox, the one folder of functions_dir it sees."""
+        function's code hash: in the sandbox, the one folder of functions_dir it sees (and
+        `layers`, its layers' hash, the one it sees at /opt)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         with self._lock:
             self._token += 1
             token = str(self._token)
-            request = json.dumps({"token": token, "limits": limits, "code": code}).encode()
+            request = json.dumps({"token": token, "limits": limits, "code": code,
+                                  "layers": layers}).encode()
             socket.send_fds(self._control, [request], [theirs.fileno()])
         theirs.close()
         with self._changed:

@@ -91,7 +91,8 @@ def child_main(channel: socket.socket, request: dict) -> None:
         resource.setrlimit(getattr(resource, name), (value, value))
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     if SANDBOX:
-        sandbox.enter_worker(code=request["code"], mode=SANDBOX)
+        sandbox.enter_worker(code=request["code"], layers=request.get("layers") or "",
+                             mode=SANDBOX)
         environment.FREEZE_BETWEEN_INVOCATIONS = SANDBOX == "root"
     environment.Environment(channel).serve()
 

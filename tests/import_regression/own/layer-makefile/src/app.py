@@ -1,0 +1,5 @@
+import inflection
+
+
+def handler(event, context):
+    return {"inflection": inflection.__version__, "from": inflection.__file__}
