@@ -130,7 +130,7 @@ def _read_yaml(path: Path) -> dict:
 
 def _cited(value):
     if isinstance(value, str):
-        return cite(value.strip())
+        return cite(value.strip(), dated=True)
     if isinstance(value, list):
         return [_cited(v) for v in value]
     return value

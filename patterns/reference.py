@@ -22,7 +22,7 @@ def _read(name: str) -> dict:
 
 def _cited(value):
     if isinstance(value, str):
-        return cite(" ".join(value.split()))
+        return cite(" ".join(value.split()), dated=True)
     if isinstance(value, list):
         return tuple(_cited(v) for v in value)
     return value
@@ -182,7 +182,7 @@ def cost_example(*, description: str, requests_per_second: int, duration_ms: int
     millions = requests / 1_000_000
 
     def line(label, quantity, ref, amount):
-        return CostLine(label, quantity, figure(ref).display, round(amount, 2))
+        return CostLine(label, quantity, figure(ref).dated, round(amount, 2))
 
     lines = (
         line("Lambda requests", f"{requests:,} requests", "lambda.price_requests",

@@ -20,6 +20,16 @@ DOMAINS = {  # SAA-C03 domain -> share of the scored exam
     "performance": 24,
     "cost": 20,
 }
+DVA_DOMAINS = {  # DVA-C02 domain -> share of the scored exam (the exam guide's four domains)
+    "development": 32,  # Development with AWS Services
+    "security": 26,
+    "deployment": 24,
+    "troubleshooting": 18,  # Troubleshooting and Optimization
+}
+# Each exam's domains, and the Question field that holds a question's domain in that exam:
+# `domain` (SAA-C03; also the practice topic every question has) and `dva_domain` (DVA-C02).
+EXAM_DOMAINS = {"SAA-C03": DOMAINS, "DVA-C02": DVA_DOMAINS}
+DOMAIN_FIELD = {"SAA-C03": "domain", "DVA-C02": "dva_domain"}
 TYPES = ("single", "multi")
 # Multiple response on the exam: two correct of five options, or three of six.
 MULTI_SHAPES = {(5, 2), (6, 3)}
@@ -45,6 +55,7 @@ class Question:
     difficulty: int = 2
     link: str = ""
     scenario: str = ""  # "pattern-slug/scenario-slug" for predict-then-run questions
+    dva_domain: str = ""  # the DVA-C02 domain; bank files must give it for DVA-C02 questions
     source_file: str = field(default="", compare=False)
     source_line: int = field(default=0, compare=False)
 
@@ -66,6 +77,11 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
+def question_domain(question, *, exam: str) -> str:
+    """A question's domain in one exam (a bank.Question or a stored models.Question)."""
+    return getattr(question, DOMAIN_FIELD[exam])
+
+
 def question_validate(q: Question) -> list[str]:
     """Everything wrong with one question, as messages (empty when it is sound)."""
     problems = []
@@ -75,6 +91,8 @@ def question_validate(q: Question) -> list[str]:
         problems.append(f"domain must be one of {tuple(DOMAINS)}, not {q.domain!r}")
     if not set(q.exam) <= set(EXAMS) or not q.exam:
         problems.append(f"exam must be a non-empty subset of {EXAMS}")
+    if q.dva_domain and q.dva_domain not in DVA_DOMAINS:
+        problems.append(f"dva_domain must be one of {tuple(DVA_DOMAINS)}, not {q.dva_domain!r}")
     if not q.stem.strip():
         problems.append("stem is empty")
     correct = len(q.correct_indexes)
@@ -96,7 +114,7 @@ def question_from_mapping(raw: dict, *, source_file: str = "") -> Question:
     try:
         options = tuple(
             Option(text=cite(str(o["text"])).strip(), correct=bool(o.get("correct", False)),
-                   why=cite(str(o["why"])).strip())
+                   why=cite(str(o["why"]), dated=True).strip())
             for o in raw["options"]
         )
         q = Question(
@@ -105,6 +123,7 @@ def question_from_mapping(raw: dict, *, source_file: str = "") -> Question:
             stem=cite(str(raw["stem"])).strip(),
             options=options,
             domain=raw["domain"],
+            dva_domain=raw.get("dva_domain", "") or "",
             exam=tuple(raw.get("exam", ("SAA-C03",))),
             patterns=tuple(raw.get("patterns", ())),
             services=tuple(raw.get("services", ())),
@@ -120,7 +139,12 @@ def question_from_mapping(raw: dict, *, source_file: str = "") -> Question:
         raise BankError(f"{where}: {e.args[0]}") from None
     except (TypeError, ValueError) as e:
         raise BankError(f"{where}: {e}") from None
-    if problems := question_validate(q):
+    problems = question_validate(q)
+    if "DVA-C02" in q.exam and not q.dva_domain:
+        # The bank's own questions say where they sit in the DVA-C02 mock; an imported file
+        # may not (the draw then uses such a question only to fill a short domain).
+        problems.append(f"a DVA-C02 question needs dva_domain, one of {tuple(DVA_DOMAINS)}")
+    if problems:
         raise BankError(f"{where}: question {q.id}: " + "; ".join(problems))
     return q
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import bank, grading
+from .exams import EXAM_NAMES
 from .models import ExamAttempt, ExamItem
 
 
@@ -67,6 +68,7 @@ class ReviewedItem:
 @dataclass(frozen=True)
 class ExamReport:
     attempt: ExamAttempt
+    exam_name: str
     passed: bool
     domains: list[DomainScore]
     items: list[ReviewedItem]
@@ -90,12 +92,15 @@ def exam_report(*, attempt: ExamAttempt) -> ExamReport:
     if attempt.submitted_at is None:
         raise ValueError("an exam is reported only once it is submitted")
     items = list(attempt.items.select_related("question").prefetch_related("question__options"))
+    exam = attempt.exam if attempt.exam in bank.EXAM_DOMAINS else "SAA-C03"
+    domain_of = {i.pk: bank.question_domain(i.question, exam=exam) for i in items}
     domains = [DomainScore(domain=d, correct=sum(bool(i.correct) for i in items
-                                                 if i.question.domain == d),
-                           total=sum(i.question.domain == d for i in items))
-               for d in bank.DOMAINS]
+                                                 if domain_of[i.pk] == d),
+                           total=sum(domain_of[i.pk] == d for i in items))
+               for d in bank.EXAM_DOMAINS[exam]]
     return ExamReport(
-        attempt=attempt, passed=attempt.score >= grading.PASS_SCORE,
+        attempt=attempt, exam_name=EXAM_NAMES.get(attempt.exam, attempt.exam),
+        passed=attempt.score >= grading.PASS_SCORE,
         domains=[d for d in domains if d.total],
         items=[ReviewedItem(item=i, options=grading.options_revealed(
             question=i.question, chosen=grading.chosen_decode(i.chosen))) for i in items],

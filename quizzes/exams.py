@@ -16,12 +16,18 @@ from . import bank, grading
 from .models import Answer, ExamAttempt, ExamItem, Learner, Question
 from .review import review_record
 
-EXAM = "SAA-C03"
+EXAM = "SAA-C03"  # the default, and the exam an attempt without a choice takes
+EXAM_NAMES = {
+    "SAA-C03": "AWS Certified Solutions Architect – Associate (SAA-C03)",
+    "DVA-C02": "AWS Certified Developer – Associate (DVA-C02)",
+}
+# Both exams: 65 questions (50 scored, 15 unscored) in 130 minutes, 720 of 1000 to pass.
 EXAM_LENGTH = 65
 EXAM_MINUTES = 130
 TIME_UP = "Time is up: the exam was submitted when the time ran out."
 ALREADY_SUBMITTED = "This exam has been submitted; its answers can no longer change."
 NO_QUESTIONS = "The bank has no questions for this exam yet: run `python manage.py quiz load`."
+UNKNOWN_EXAM = "Choose one of the mock exams offered: {exams}."
 SHORT_BANK = "The bank holds only {have} questions for {exam}, so this mock exam has {have}."
 SHORT_DOMAIN = "Only {have} {domain} questions of the {want} the weights ask for; {gap} {were} " \
                "drawn from other domains instead."
@@ -37,9 +43,9 @@ class ExamDraw:
     notes: list[str]
 
 
-def domain_targets(*, total: int) -> dict[str, int]:
-    """Questions per domain for a draw of `total`, by the SAA-C03 weights (largest remainder)."""
-    shares = {d: total * w / 100 for d, w in bank.DOMAINS.items()}
+def domain_targets(*, total: int, exam: str = EXAM) -> dict[str, int]:
+    """Questions per domain for a draw of `total`, by the exam's weights (largest remainder)."""
+    shares = {d: total * w / 100 for d, w in bank.EXAM_DOMAINS[exam].items()}
     counts = {d: int(s) for d, s in shares.items()}
     by_remainder = sorted(shares, key=lambda d: shares[d] - counts[d], reverse=True)
     for d in by_remainder[: total - sum(counts.values())]:
@@ -47,13 +53,15 @@ def domain_targets(*, total: int) -> dict[str, int]:
     return counts
 
 
-def exam_draw(*, pool: list[Question], total: int, rng: random.Random) -> ExamDraw:
+def exam_draw(*, pool: list[Question], total: int, rng: random.Random,
+              exam: str = EXAM) -> ExamDraw:
     notes, total = [], min(total, len(pool))
     if total < EXAM_LENGTH:
-        notes.append(SHORT_BANK.format(have=total, exam=EXAM))
-    by_domain = {d: [q for q in pool if q.domain == d] for d in bank.DOMAINS}
+        notes.append(SHORT_BANK.format(have=total, exam=exam))
+    by_domain = {d: [q for q in pool if bank.question_domain(q, exam=exam) == d]
+                 for d in bank.EXAM_DOMAINS[exam]}
     chosen, leftovers = [], []
-    for domain, want in domain_targets(total=total).items():
+    for domain, want in domain_targets(total=total, exam=exam).items():
         questions = by_domain[domain]
         rng.shuffle(questions)
         chosen += questions[:want]
@@ -61,6 +69,8 @@ def exam_draw(*, pool: list[Question], total: int, rng: random.Random) -> ExamDr
         if (gap := want - len(questions)) > 0:
             notes.append(SHORT_DOMAIN.format(have=len(questions), domain=domain, want=want,
                                              gap=gap, were="was" if gap == 1 else "were"))
+    # A question with no domain in this exam (only when stored without one) is still fair game.
+    leftovers += [q for q in pool if bank.question_domain(q, exam=exam) not in by_domain]
     rng.shuffle(leftovers)
     chosen += leftovers[: total - len(chosen)]
     rng.shuffle(chosen)
@@ -77,14 +87,17 @@ def exam_duration(*, questions: int) -> timedelta | None:
 
 
 @transaction.atomic
-def exam_start(*, learner: Learner, now: datetime,
+def exam_start(*, learner: Learner, now: datetime, exam: str = EXAM,
                rng: random.Random | None = None) -> ExamAttempt:
-    pool = list(Question.objects.tagged(field="exams", value=EXAM))
+    """A new attempt at `exam` (SAA-C03 or DVA-C02), drawn by that exam's domain weights."""
+    if exam not in bank.EXAM_DOMAINS:
+        raise ExamClosed(UNKNOWN_EXAM.format(exams=", ".join(bank.EXAM_DOMAINS)))
+    pool = list(Question.objects.tagged(field="exams", value=exam))
     if not pool:
         raise ExamClosed(NO_QUESTIONS)
-    draw = exam_draw(pool=pool, total=EXAM_LENGTH, rng=rng or random.Random())
+    draw = exam_draw(pool=pool, total=EXAM_LENGTH, rng=rng or random.Random(), exam=exam)
     attempt = ExamAttempt.objects.create(
-        learner=learner, exam=EXAM, started_at=now, note="\n".join(draw.notes),
+        learner=learner, exam=exam, started_at=now, note="\n".join(draw.notes),
         duration=exam_duration(questions=len(draw.questions)),
     )
     ExamItem.objects.bulk_create(ExamItem(attempt=attempt, position=n, question=q)

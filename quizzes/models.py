@@ -3,6 +3,9 @@
 Tags (exams, patterns, services) are space-separated words rather than JSON lists: they stay
 editable as plain text in the admin, and `Question.objects.tagged()` filters them with a
 regex that SQLite and PostgreSQL both run (SQLite has no JSON `contains`).
+
+A question with `classroom` set belongs to that class's own bank (classrooms/question_bank.py):
+`Question.objects` is the public bank and never returns one; `Question.everything` does.
 """
 
 import re
@@ -14,6 +17,7 @@ from django.db import models
 from . import bank
 
 DOMAIN_CHOICES = [(d, d) for d in bank.DOMAINS]
+DVA_DOMAIN_CHOICES = [(d, d) for d in bank.DVA_DOMAINS]
 TYPE_CHOICES = [("single", "Multiple choice"), ("multi", "Multiple response")]
 TAG_FIELDS = ("exams", "patterns", "services")
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four"}
@@ -26,11 +30,21 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(**{f"{field}__regex": rf"(^| ){re.escape(value)}( |$)"})
 
 
+class PublicQuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
+    """The public bank: practice, mock exams, topic pages and the question pages read it.
+    A class's own questions (imported by its instructor) never appear here."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(classroom__isnull=True)
+
+
 class Question(models.Model):
     bank_id = models.SlugField("id", max_length=100, unique=True)
     type = models.CharField(max_length=6, choices=TYPE_CHOICES, default="single")
     stem = models.TextField()
-    domain = models.CharField(max_length=12, choices=DOMAIN_CHOICES)
+    domain = models.CharField(max_length=12, choices=DOMAIN_CHOICES, blank=True)
+    dva_domain = models.CharField("DVA-C02 domain", max_length=15, choices=DVA_DOMAIN_CHOICES,
+                                  blank=True)
     exams = models.CharField(max_length=100, default="SAA-C03", help_text="space-separated")
     patterns = models.CharField(max_length=200, blank=True, help_text="space-separated slugs")
     services = models.CharField(max_length=300, blank=True, help_text="space-separated slugs")
@@ -38,8 +52,14 @@ class Question(models.Model):
     link = models.CharField(max_length=200, blank=True, help_text="/patterns/<slug>/#section")
     scenario = models.CharField(max_length=100, blank=True, help_text="pattern-slug/scenario")
     source = models.CharField(max_length=200, blank=True, help_text="file:line it came from")
+    # A class's own question (its instructor's bank): seen only through that class.
+    classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True,
+                                  on_delete=models.CASCADE, related_name="questions")
+    title = models.CharField(max_length=255, blank=True, help_text="the file's question name")
+    category = models.CharField(max_length=255, blank=True, help_text="Moodle category path")
 
-    objects = QuestionQuerySet.as_manager()
+    objects = PublicQuestionManager()  # the default: public questions only
+    everything = QuestionQuerySet.as_manager()  # with every class's own questions
 
     class Meta:
         ordering = ["bank_id"]
@@ -69,7 +89,9 @@ class Option(models.Model):
     position = models.PositiveSmallIntegerField()
     text = models.TextField()
     correct = models.BooleanField(default=False)
-    why = models.TextField(help_text="why this option is right, or why it is wrong")
+    why = models.TextField(blank=True, help_text="why this option is right, or why it is wrong")
+    fraction = models.FloatField(null=True, blank=True,
+                                 help_text="a class question's Moodle weight, percent")
 
     class Meta:
         ordering = ["position"]

@@ -39,7 +39,8 @@ def bank_store(*, questions: list[bank.Question]) -> int:
         row, _ = Question.objects.update_or_create(
             bank_id=q.id,
             defaults=dict(
-                type=q.type, stem=q.stem, domain=q.domain, exams=" ".join(q.exam),
+                type=q.type, stem=q.stem, domain=q.domain, dva_domain=q.dva_domain,
+                exams=" ".join(q.exam),
                 patterns=" ".join(q.patterns), services=" ".join(q.services),
                 difficulty=q.difficulty, link=q.link, scenario=q.scenario,
                 source=f"{q.source_file}:{q.source_line}" if q.source_file else "",
@@ -58,6 +59,7 @@ def question_to_bank(*, question: Question) -> bank.Question:
     file, _, line = question.source.rpartition(":")
     return bank.Question(
         id=question.bank_id, type=question.type, stem=question.stem, domain=question.domain,
+        dva_domain=question.dva_domain,
         options=tuple(bank.Option(text=o.text, correct=o.correct, why=o.why)
                       for o in question.options.all()),
         exam=tuple(question.tags("exams")), patterns=tuple(question.tags("patterns")),

@@ -7,6 +7,10 @@ message starts with `line N: `, so an import never half-happens.
 
 `defaults` fills what a file does not say: domain, exam, patterns, services, difficulty, link,
 scenario, and why (the explanation for options that have none). See `_common.DEFAULT_KEYS`.
+
+A class's own bank reads files leniently, as Moodle writes them (true/false, any number of
+options, weights, categories, titles), naming what it cannot use: see classbank, class_gift
+and class_xml.
 """
 
 from pathlib import PurePath

@@ -13,8 +13,9 @@ import re
 
 from quizzes.bank import BankError, Option, Question, question_validate
 
-DEFAULT_KEYS = ("domain", "exam", "patterns", "services", "difficulty", "link", "scenario", "why")
-SINGLE_TAGS = ("domain", "difficulty", "link", "scenario")
+DEFAULT_KEYS = ("domain", "dva_domain", "exam", "patterns", "services", "difficulty", "link",
+                "scenario", "why")
+SINGLE_TAGS = ("domain", "dva_domain", "difficulty", "link", "scenario")
 LIST_TAGS = {"exam": "exam", "pattern": "patterns", "service": "services"}
 # Moodle's tag grammar (PARAM_TAG) drops <, > and `, and control characters; in GIFT's
 # [tag:...] a backslash before ] is an escape. A value holding one of them cannot round-trip.
@@ -43,6 +44,8 @@ def defaults_check(defaults: dict | None) -> dict:
 def tags_for(q: Question) -> list[str]:
     tags = [f"domain:{q.domain}", *(f"exam:{e}" for e in q.exam), f"difficulty:{q.difficulty}"]
     tags += [f"pattern:{p}" for p in q.patterns] + [f"service:{s}" for s in q.services]
+    if q.dva_domain:
+        tags.append(f"dva_domain:{q.dva_domain}")
     if q.link:
         tags.append(f"link:{q.link}")
     if q.scenario:
@@ -99,7 +102,8 @@ def question_build(*, line: int, id: str, stem: str, single: bool,
     q = Question(
         id=id, type="single" if single else "multi", stem=stem,
         options=tuple(Option(text=t, correct=c, why=w or why) for t, c, w in options),
-        domain=meta["domain"], exam=tuple(meta.get("exam", ("SAA-C03",))),
+        domain=meta["domain"], dva_domain=meta.get("dva_domain", ""),
+        exam=tuple(meta.get("exam", ("SAA-C03",))),
         patterns=tuple(meta.get("patterns", ())), services=tuple(meta.get("services", ())),
         difficulty=meta.get("difficulty", 2), link=meta.get("link", ""),
         scenario=meta.get("scenario", ""), source_line=line,

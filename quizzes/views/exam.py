@@ -42,7 +42,8 @@ def _to_result(request, attempt: ExamAttempt):
 @require_POST
 def exam_start(request):
     try:
-        attempt = exams.exam_start(learner=learner_ensure(request=request), now=timezone.now())
+        attempt = exams.exam_start(learner=learner_ensure(request=request), now=timezone.now(),
+                                   exam=request.POST.get("exam", exams.EXAM))
     except exams.ExamClosed as e:
         messages.error(request, str(e))
         return redirect("quizzes:index")

@@ -4,7 +4,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from ..exams import EXAM_LENGTH, exam_duration
+from ..bank import EXAM_DOMAINS
+from ..exams import EXAM, EXAM_LENGTH, EXAM_NAMES, exam_duration
 from ..learners import learner_get
 from ..models import Answer
 from ..practice import topic_catalog
@@ -23,6 +24,8 @@ def index(request):
         "open_exams": [e for e in progress.exams if e.submitted_at is None],
         "queue": review_queue(learner=learner, now=timezone.now()),
         "exam_length": EXAM_LENGTH,
+        "mock_exams": [{"code": code, "name": EXAM_NAMES[code], "default": code == EXAM,
+                        "weights": weights} for code, weights in EXAM_DOMAINS.items()],
         "exam_minutes": int(duration.total_seconds() // 60) if duration else None,
         "timer_extension": settings.QUIZ_TIMER_EXTENSION,
     })

@@ -14,6 +14,8 @@ def make_question(qid: str, *, domain: str = "secure", type: str = "single",
                   exam: tuple[str, ...] = ("SAA-C03",), **fields) -> bank.Question:
     """Option 1 is always right (and 2 too, for multi), and every text says which it is, so
     a test can look for `WHY-RIGHT` / `WHY-WRONG` in the HTML."""
+    if "DVA-C02" in exam:
+        fields.setdefault("dva_domain", "development")
     count, right = (5, 2) if type == "multi" else (4, 1)
     options = tuple(
         bank.Option(text=f"{qid} option {n + 1}", correct=n < right,
@@ -24,14 +26,17 @@ def make_question(qid: str, *, domain: str = "secure", type: str = "single",
                          options=options, domain=domain, exam=exam, **fields)
 
 
-def generated_bank(per_domain: dict[str, int]) -> list[bank.Question]:
+def generated_bank(per_domain: dict[str, int], *, exam: str = "SAA-C03") -> list[bank.Question]:
+    """Questions per domain of `exam`; a DVA-C02 question's SAA-C03 domain is always secure."""
     questions = []
     for domain, count in per_domain.items():
+        where = {"dva_domain": domain, "domain": "secure"} if exam == "DVA-C02" else \
+            {"domain": domain}
         for n in range(count):
             kind = "multi" if n % 5 == 4 else "single"
-            questions.append(make_question(f"{domain}-{n:03d}", domain=domain, type=kind,
+            questions.append(make_question(f"{domain}-{n:03d}", type=kind, exam=(exam,),
                                            patterns=("rest-api",) if n % 2 else ("async-queue",),
-                                           services=("lambda", "sqs")))
+                                           services=("lambda", "sqs"), **where))
     return questions
 
 
@@ -50,6 +55,13 @@ def bank_factory():
 def stored_bank(db) -> list[Question]:
     """30 questions per domain: enough for a full 65-question mock exam in every weighting."""
     bank_store(questions=generated_bank({d: 30 for d in bank.DOMAINS}))
+    return list(Question.objects.all())
+
+
+@pytest.fixture
+def stored_dva_bank(db) -> list[Question]:
+    """30 DVA-C02 questions per DVA-C02 domain, none tagged SAA-C03."""
+    bank_store(questions=generated_bank({d: 30 for d in bank.DVA_DOMAINS}, exam="DVA-C02"))
     return list(Question.objects.all())
 
 

@@ -21,6 +21,6 @@ def test_every_glossary_service_has_questions(slug):
 
 
 def test_bank_has_the_exams_shape():
-    assert len(BANK) >= 200
+    assert len(BANK) >= 400
     assert sum(q.type == "multi" for q in BANK) * 5 >= len(BANK)
     assert {q.domain for q in BANK} == {"secure", "resilient", "performance", "cost"}

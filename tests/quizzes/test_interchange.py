@@ -331,3 +331,137 @@ def test_format_for(filename, name):
 def test_format_for_unknown(filename):
     with pytest.raises(ValueError, match=r"cannot tell the question format .* \.gift \(gift\)"):
         format_for(filename)
+
+
+# A class's own bank: files as Moodle exports them (data/moodle_class.*), read leniently.
+
+from quizzes.interchange import class_gift, class_xml  # noqa: E402
+from quizzes.interchange.classbank import (  # noqa: E402
+    NO_RIGHT_OPTION,
+    SINGLE_TWO_RIGHT,
+    TOO_FEW_OPTIONS,
+    ClassOption,
+    ClassQuestion,
+)
+
+WEEK1 = "$course$/top/Default for Serverless 101/Week 1"
+WEEK2 = "$course$/top/Default for Serverless 101/Week 2"
+
+
+def test_a_moodle_gift_export_is_read_with_true_false_titles_categories_and_weights():
+    reading = class_gift.read((DATA / "moodle_class.gift").read_text())
+    by_title = {q.title: q for q in reading.questions}
+    assert list(by_title) == ["Lambda needs no servers", "Pick the queue",
+                              "Two that bill per request", "S3 is a database", "Short true",
+                              "Retry blank"]
+    assert by_title["Lambda needs no servers"] == ClassQuestion(
+        ident=by_title["Lambda needs no servers"].ident, title="Lambda needs no servers",
+        type="single", kind="truefalse", category=WEEK1,
+        stem="AWS Lambda runs your code without servers that you manage.",
+        options=(ClassOption("True", True, "Right: you never see them.", 100.0),
+                 ClassOption("False", False,
+                             "It does: AWS runs and patches the servers for you.", 0.0)))
+    assert [(o.text, o.correct, o.feedback) for o in by_title["Pick the queue"].options] == [
+        ("Amazon SQS", True, "Yes: Simple Queue Service."),
+        ("Amazon SNS", False, "SNS pushes to subscribers; it keeps nothing."),
+        ("Amazon S3", False, ""), ("AWS Lambda", False, "")]  # feedback on some options only
+    two = by_title["Two that bill per request"]
+    assert two.type == "multi" and two.stem == "Which two services bill per request?"
+    assert [(o.correct, o.fraction) for o in two.options] == [
+        (True, 50.0), (True, 50.0), (False, -100.0), (False, -100.0)]
+    assert [o.correct for o in by_title["S3 is a database"].options] == [False, True]
+    assert by_title["S3 is a database"].category == WEEK2
+    assert [o.correct for o in by_title["Short true"].options] == [True, False]
+    assert by_title["Retry blank"].stem == ("A message that fails too often goes to the _____ "
+                                            "after its last receive.")
+    assert [str(s) for s in reading.skipped] == [
+        "line 29: 'Explain cold starts' (essay) not imported: an essay needs a person to "
+        "grade it",
+        "line 37: 'Maximum timeout' (numerical) not imported: numerical answers are not "
+        "supported: the lab grades chosen options",
+        "line 43: 'Match services' (matching) not imported: matching questions are not "
+        "supported: the lab grades chosen options",
+        "line 51: 'Name the queue' (shortanswer) not imported: typed (short) answers are not "
+        "supported: the lab grades chosen options",
+        "line 58: 'About this week' (description) not imported: a description has no answers "
+        "to grade",
+    ]
+
+
+def test_the_strict_reader_still_refuses_that_file_for_the_public_bank():
+    with pytest.raises(BankError):
+        gift.parse((DATA / "moodle_class.gift").read_text(), defaults={"domain": "cost"})
+
+
+def test_a_moodle_xml_export_is_read_and_matches_its_gift_twin():
+    reading = class_xml.read((DATA / "moodle_class.xml").read_text())
+    assert [(q.title, q.kind, q.type, q.category) for q in reading.questions] == [
+        ("Lambda needs no servers", "truefalse", "single", WEEK1),
+        ("Pick the queue", "multichoice", "single", WEEK1),
+        ("Two that bill per request", "multichoice", "multi", WEEK2),
+        ("S3 is a database", "truefalse", "single", WEEK2)]
+    assert reading.questions[1].ident == "W1-queue"  # Moodle's idnumber when it has one
+    # Without an idnumber the id comes from title and text: the same in GIFT and XML.
+    gift_ids = {q.title: q.ident for q in class_gift.read(
+        (DATA / "moodle_class.gift").read_text()).questions}
+    assert reading.questions[0].ident == gift_ids["Lambda needs no servers"]
+    assert reading.questions[3].options[0].feedback == "S3 stores objects, not tables."
+    assert [(s.line, s.name, s.kind) for s in reading.skipped] == [
+        (157, "Explain cold starts", "essay"), (185, "Match services", "matching"),
+        (215, "Maximum timeout", "numerical"), (243, "About this week", "description")]
+
+
+@pytest.mark.parametrize("module", [class_gift, class_xml])
+def test_class_questions_round_trip_with_titles_categories_and_weights(module):
+    questions = class_gift.read((DATA / "moodle_class.gift").read_text()).questions
+    tricky = ClassQuestion(
+        ident="tricky", title="Title: with {braces} # and ~", type="multi",
+        stem="Line one\nline <two> & {three}", category="",
+        options=(ClassOption("%33% not a weight", True, "", 33.33333),
+                 ClassOption("b", True, "x#y", 33.33333), ClassOption("c", True, "", 33.33334),
+                 ClassOption("d", False, "[html]<p>no</p>", -100.0)))
+    questions = [*questions, tricky]
+    dumped = module.dump(questions)
+    assert module.read(dumped).questions == questions
+    if module is class_gift:
+        assert "::Pick the queue::" in dumped and f"$CATEGORY: {WEEK2}" in dumped
+        assert "{TRUE#It does\\: AWS runs and patches the servers for you.#Right\\: you never " \
+               "see them.}" in dumped
+    else:
+        assert "<text>Pick the queue</text>" in dumped and f"<text>{WEEK2}</text>" in dumped
+        assert '<question type="truefalse">' in dumped
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("::a::Q?{~a ~b ~c}", NO_RIGHT_OPTION),
+    ("::a::Q?{=a ~%100%b ~c}", SINGLE_TWO_RIGHT.format(count=2)),
+    ("::a::Q?{~only}", TOO_FEW_OPTIONS + "; " + NO_RIGHT_OPTION),
+])
+def test_a_question_that_cannot_be_graded_is_skipped_and_named(text, problem):
+    reading = class_gift.read("::ok::Fine?{=a ~b}\n\n" + text)
+    assert [q.title for q in reading.questions] == ["ok"]
+    assert [str(s) for s in reading.skipped] == [
+        f"line 3: 'a' (multichoice) not imported: {problem}"]
+
+
+@pytest.mark.parametrize("module, text, message", [
+    (class_gift, "::ok::Fine?{=a ~b}\n\n::q::Stem {\n=a\n~b\n\n::r::",
+     f"line 3: {gift.UNCLOSED_BRACE}"),
+    (class_gift, "::q::Stem } {=a ~b}", f"line 1: {gift.STRAY_BRACE}"),
+    (class_gift, "::q Stem {=a ~b}", f"line 1: {gift.UNCLOSED_TITLE}"),
+    (class_gift, "::q::Stem {=a ~b {~c}", f"line 1: {gift.NESTED_BRACE}"),
+    (class_gift, "// only a comment\n", "line 1: no questions in the file"),
+    (class_xml, "<quiz>\n<question type='multichoice'>\n<name><text>x</name>\n</quiz>",
+     "line 3: " + moodle_xml.MALFORMED.format(reason="mismatched tag")),
+    (class_xml, '<?xml version="1.0"?>\n<!DOCTYPE q [\n <!ENTITY a "b">\n]>\n<quiz/>',
+     f"line 2: {moodle_xml.DOCTYPE_REFUSED}"),
+    (class_xml, "<questions/>", "line 1: " + moodle_xml.NOT_QUIZ.format(tag="questions")),
+    (class_xml, '<quiz>\n<question type="truefalse"><questiontext><text>S</text>'
+     '</questiontext>\n<answer fraction="all"/></question></quiz>',
+     "line 3: " + moodle_xml.BAD_FRACTION.format(fraction="all")),
+    (class_xml, "<quiz>\n</quiz>", "line 1: no questions in the file"),
+])
+def test_a_class_file_that_cannot_be_read_is_refused_with_its_line(module, text, message):
+    with pytest.raises(BankError) as error:
+        module.read(text)
+    assert str(error.value) == message

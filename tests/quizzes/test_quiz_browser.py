@@ -67,3 +67,17 @@ def test_mock_exam_flag_reload_and_the_answer_is_still_there(live_server, page, 
     expect(page.get_by_role("heading", name="Question 1 of 65")).to_be_visible()
     expect(page.get_by_label(re.compile(r"^B\."))).to_be_checked()
     expect(page.get_by_label("Flag this question for review")).to_be_checked()
+
+
+def test_choose_the_developer_associate_mock_exam_on_the_page(live_server, page,
+                                                              transactional_db, bank_factory):
+    bank_store(questions=bank_factory({d: 20 for d in bank.DVA_DOMAINS}, exam="DVA-C02"))
+    page.goto(f"{live_server.url}/quizzes/")
+    page.get_by_label(re.compile(r"Developer – Associate \(DVA-C02\)")).check()
+    page.get_by_role("button", name="Start a mock exam").click()
+    expect(page.get_by_role("heading", name="Question 1 of 65")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^DVA-C02 mock exam, question 1"))
+    page.get_by_role("button", name="Submit the exam").click()
+    expect(page.get_by_role("heading", name="Mock exam result: DVA-C02")).to_be_visible()
+    expect(page.locator("#scale-note")).to_contain_text("the lab's approximation")
+    expect(page.get_by_role("rowheader", name="deployment")).to_be_visible()
