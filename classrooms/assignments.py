@@ -39,11 +39,12 @@ def assignment_validate(*, assignment: Assignment) -> None:
         except CheckError as e:
             errors += e.errors
     else:
-        from quizzes.models import Question
+        from .question_pool import questions_usable
 
         if not assignment.question_ids:
             errors.append(NO_QUESTIONS)
-        known = set(Question.objects.filter(bank_id__in=assignment.question_ids)
+        usable = questions_usable(classroom_id=assignment.classroom_id)
+        known = set(usable.filter(bank_id__in=assignment.question_ids)
                     .values_list("bank_id", flat=True))
         if missing := [q for q in assignment.question_ids if q not in known]:
             errors.append(UNKNOWN_QUESTIONS.format(ids=", ".join(missing)))

@@ -6,8 +6,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Max
+from django.utils import timezone
+
+from patterns.lab import learner_for_user
+from patterns.models import RunRecord
+
 from .grading import lab_tasks
-from .models import Assignment, Classroom, Submission
+from .models import Assignment, AssignmentVisit, Classroom, Submission
 from .services import students_of
 
 NOT_STARTED, RUNNING, PASSED, FAILED = "not-started", "running", "passed", "failed"
@@ -48,11 +54,42 @@ def latest_submissions(*, assignment: Assignment) -> dict[int, Submission]:
     return latest
 
 
+def assignment_visit(*, assignment: Assignment, student) -> None:
+    """Note that the student has the assignment's page open now."""
+    AssignmentVisit.objects.update_or_create(assignment=assignment, student=student,
+                                             defaults={"at": timezone.now()})
+
+
+def last_active(*, assignment: Assignment, students: list) -> dict[int, datetime]:
+    """Per student id, their latest sign of work on the assignment: a submission, a visit
+    of its page, or (a lab) a run of its pattern in their sandbox (patterns' run history)."""
+    found: dict[int, datetime] = {}
+
+    def seen(student_id, at):
+        if at is not None and (student_id not in found or at > found[student_id]):
+            found[student_id] = at
+
+    for student_id, at in assignment.submissions.values("student_id").annotate(
+            at=Max("at")).values_list("student_id", "at"):
+        seen(student_id, at)
+    for student_id, at in assignment.visits.values_list("student_id", "at"):
+        seen(student_id, at)
+    if assignment.kind == Assignment.LAB and students:
+        by_learner = {learner_for_user(s): s.pk for s in students}
+        for learner, at in RunRecord.objects.filter(
+                learner__in=list(by_learner), pattern=assignment.pattern).values(
+                "learner").annotate(at=Max("created")).values_list("learner", "at"):
+            seen(by_learner[learner], at)
+    return found
+
+
 def dashboard_grid(*, assignment: Assignment) -> Grid:
     tasks = _tasks(assignment)
     latest = latest_submissions(assignment=assignment)
+    students = list(students_of(classroom=assignment.classroom))
+    active = last_active(assignment=assignment, students=students)
     rows, failing = [], Counter()
-    for student in students_of(classroom=assignment.classroom):
+    for student in students:
         submission = latest.get(student.pk)
         if submission is None:
             cells = [Cell(NOT_STARTED) for _ in tasks]
@@ -72,7 +109,7 @@ def dashboard_grid(*, assignment: Assignment) -> Grid:
                     failing[(result.get("error_type") or "Failed", result.get("where", ""),
                              task["title"])] += 1
         rows.append(Row(student=student, cells=cells, submission=submission,
-                        last_active=submission.at if submission else None))
+                        last_active=active.get(student.pk)))
     summary = [f"{n} student{'s' if n != 1 else ''}: {error}"
                + (f" from {where}" if where else "") + f" ({title})"
                for (error, where, title), n in failing.most_common()]

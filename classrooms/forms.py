@@ -13,6 +13,35 @@ from .models import Assignment
 BAD_CHECKS = "The checks are not a YAML list of checks: {error}"
 
 
+def checks_from_yaml(text: str) -> list[dict] | None:
+    """Checks typed as YAML (a list, or checks.yaml's {checks: [...]}); None when empty."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        checks = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise forms.ValidationError(BAD_CHECKS.format(error=e)) from None
+    if isinstance(checks, dict):
+        checks = checks.get("checks")
+    if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
+        raise forms.ValidationError(BAD_CHECKS.format(error="not a list of mappings"))
+    return checks
+
+
+class ChecksForm(forms.Form):
+    checks = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 12}),
+                             label="Checks (YAML; empty: the scenarios only)")
+
+    def clean_checks(self):
+        return checks_from_yaml(self.cleaned_data["checks"]) or []
+
+    @classmethod
+    def for_assignment(cls, assignment) -> "ChecksForm":
+        text = yaml.safe_dump(assignment.checks, sort_keys=False) if assignment.checks else ""
+        return cls(initial={"checks": text})
+
+
 class ClassForm(forms.Form):
     name = forms.CharField(max_length=200)
 
@@ -65,7 +94,11 @@ class AssignmentForm(ZonedForm):
     checks = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}),
                              help_text="YAML list of checks; empty: the pattern's default checks")
     question_ids = forms.CharField(required=False, help_text="question ids, comma-separated")
+    class_questions = forms.ChoiceField(required=False, choices=[],
+                                        label="and/or from this class's own questions")
     question_pattern = forms.CharField(required=False, label="or all questions on pattern")
+    question_service = forms.CharField(required=False, label="and/or on service",
+                                       help_text="a service tag, e.g. sqs or dynamodb")
     question_domain = forms.ChoiceField(required=False, label="and/or in exam domain",
                                         choices=[("", "—")] + DOMAIN_CHOICES)
     mock_exam = forms.BooleanField(required=False, label="or a mock exam (65 questions by "
@@ -77,24 +110,25 @@ class AssignmentForm(ZonedForm):
     late_policy = forms.ChoiceField(choices=Assignment._meta.get_field("late_policy").choices)
     late_penalty_percent = forms.IntegerField(min_value=0, max_value=100, initial=0)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, classroom=None, **kwargs):
+        from .question_bank import class_question_categories
+        from .quiz import ALL_CLASS_QUESTIONS
+
         super().__init__(*args, **kwargs)
+        self.classroom = classroom
         self.fields["pattern"].choices = [("", "—")] + [(p.slug, p.title)
                                                         for p in catalog().values()]
+        categories = class_question_categories(classroom=classroom) if classroom else []
+        choices = [("", "—")]
+        if categories:
+            total = sum(n for _, n in categories)
+            choices.append((ALL_CLASS_QUESTIONS, f"All {total} of the class's questions"))
+            choices += [(f"category:{c}", f"Category {c or '(none)'} ({n})")
+                        for c, n in categories]
+        self.fields["class_questions"].choices = choices
 
     def clean_checks(self):
-        text = self.cleaned_data["checks"].strip()
-        if not text:
-            return None
-        try:
-            checks = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise forms.ValidationError(BAD_CHECKS.format(error=e)) from None
-        if isinstance(checks, dict):
-            checks = checks.get("checks")
-        if not isinstance(checks, list):
-            raise forms.ValidationError(BAD_CHECKS.format(error="not a list"))
-        return checks
+        return checks_from_yaml(self.cleaned_data["checks"])
 
     def assignment_fields(self) -> dict:
         from .quiz import quiz_question_ids
@@ -107,7 +141,10 @@ class AssignmentForm(ZonedForm):
             "scenarios": scenarios or None, "checks": data["checks"],
             "question_ids": (quiz_question_ids(ids=ids, pattern=data["question_pattern"],
                                                domain=data["question_domain"],
-                                               mock_exam=data["mock_exam"])
+                                               mock_exam=data["mock_exam"],
+                                               classroom=self.classroom,
+                                               class_pick=data["class_questions"],
+                                               service=data["question_service"].strip())
                              if data["kind"] == Assignment.QUIZ else []),
             "attempts_allowed": data["attempts_allowed"], "show_answers": data["show_answers"],
             "opens_at": self.zoned(data["opens_at"]), "due_at": self.zoned(data["due_at"]),
@@ -119,3 +156,7 @@ class AssignmentForm(ZonedForm):
 class ExtensionForm(ZonedForm):
     username = forms.CharField(max_length=150)
     due_at = LocalDateTimeField(label="New due date")
+
+
+class QuestionFileForm(forms.Form):
+    question_file = forms.FileField(label="Questions (GIFT .gift/.txt or Moodle XML .xml)")

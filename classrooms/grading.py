@@ -16,6 +16,7 @@ from .assignments import submission_timing
 from .checks import CheckResult, StudentSandbox, check_evaluate
 from .models import Assignment, Submission
 from .services import students_of
+from .signals import score_changed
 
 NOT_A_LAB = "This assignment is not a lab."
 AWS_ERROR = re.compile(r"An error occurred \((\w+)\) when calling the (\w+) operation")
@@ -138,6 +139,7 @@ def lab_work_check(*, assignment: Assignment, student) -> Submission:
     submission.status = (Submission.PASSED if results and all(r["passed"] for r in results)
                          else Submission.FAILED)
     submission.save()
+    score_changed.send(sender=Submission, submission=submission)
     return submission
 
 
@@ -153,11 +155,12 @@ def assignment_regrade(*, assignment: Assignment) -> int:
             results, score = _grade(assignment=assignment, student=student, runs=latest.trace)
         except LabCloudError:
             continue
-        Submission.objects.create(
+        regraded = Submission.objects.create(
             assignment=assignment, student=student, trace=latest.trace, results=results,
             late=latest.late, at=timezone.now(),
             score=_penalised(score, late=latest.late, assignment=assignment),
             status=Submission.PASSED if all(r["passed"] for r in results) else Submission.FAILED)
+        score_changed.send(sender=Submission, submission=regraded)
         count += 1
     return count
 

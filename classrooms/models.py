@@ -149,3 +149,41 @@ class ViewLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer} {self.action} {self.student}'s work"
+
+
+class Regrade(models.Model):
+    """A re-grade of everyone's latest work, queued by a teacher and run by the task worker;
+    the dashboard shows it queued, running, then done (or failed)."""
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE,
+                                   related_name="regrades")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=7, default=QUEUED,
+                             choices=[(QUEUED, "queued"), (RUNNING, "running"),
+                                      (DONE, "done"), (FAILED, "failed")])
+    queued_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    regraded = models.PositiveIntegerField(default=0)  # students re-graded
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"re-grade of {self.assignment} ({self.state})"
+
+
+class AssignmentVisit(models.Model):
+    """When a student last opened an assignment's page (the dashboard's "last active")."""
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="visits")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assignment", "student"],
+                                               name="one_visit_row_per_student")]
+
+    def __str__(self) -> str:
+        return f"{self.student} opened {self.assignment} at {self.at:%Y-%m-%d %H:%M}"

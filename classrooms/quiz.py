@@ -15,17 +15,30 @@ from quizzes.models import Question
 
 from .assignments import NO_ATTEMPTS_LEFT, due_for, submission_timing
 from .models import Assignment, Submission
+from .question_pool import questions_usable
+from .signals import score_changed
 
 NOT_A_QUIZ = "This assignment is not a quiz."
 UNANSWERED = "Answer every question: {count} left unanswered."
 
 
+ALL_CLASS_QUESTIONS = "*"  # the picker's choice: every question of the class's own bank
+
+
 def quiz_question_ids(*, ids: list[str] | None = None, pattern: str = "", domain: str = "",
-                      mock_exam: bool = False, limit: int | None = None) -> list[str]:
-    """Questions chosen by id, or by a pattern tag and/or an exam domain, or a mock exam
-    (65 SAA-C03 questions by the domain weights, one draw for the whole class)."""
-    if ids:
-        return list(ids)
+                      mock_exam: bool = False, limit: int | None = None,
+                      classroom=None, class_pick: str = "", service: str = "") -> list[str]:
+    """Questions chosen by id and/or from the class's own bank (`class_pick`: all of it, or
+    "category:<path>"), or by topic (a pattern, service and/or exam domain), or a mock exam (65
+    SAA-C03 questions by the domain weights, one draw for the whole class)."""
+    chosen = list(ids or [])
+    if class_pick and classroom is not None:
+        own = Question.everything.filter(classroom=classroom).order_by("category", "title")
+        if class_pick != ALL_CLASS_QUESTIONS:
+            own = own.filter(category=class_pick.removeprefix("category:"))
+        chosen += [i for i in own.values_list("bank_id", flat=True) if i not in chosen]
+    if chosen or class_pick:  # an empty pick is "no questions", never the whole bank
+        return chosen
     if mock_exam:
         pool = list(Question.objects.tagged(field="exams", value=EXAM))
         draw = exam_draw(pool=pool, total=EXAM_LENGTH, rng=random.Random())
@@ -33,6 +46,8 @@ def quiz_question_ids(*, ids: list[str] | None = None, pattern: str = "", domain
     questions = Question.objects.all()
     if pattern:
         questions = questions.tagged(field="patterns", value=pattern)
+    if service:
+        questions = questions.tagged(field="services", value=service)
     if domain:
         questions = questions.filter(domain=domain)
     found = list(questions.values_list("bank_id", flat=True))
@@ -40,7 +55,8 @@ def quiz_question_ids(*, ids: list[str] | None = None, pattern: str = "", domain
 
 
 def quiz_questions(*, assignment: Assignment) -> list[Question]:
-    by_id = {q.bank_id: q for q in Question.objects.filter(bank_id__in=assignment.question_ids)
+    usable = questions_usable(classroom_id=assignment.classroom_id)
+    by_id = {q.bank_id: q for q in usable.filter(bank_id__in=assignment.question_ids)
              .prefetch_related("options")}
     return [by_id[i] for i in assignment.question_ids if i in by_id]
 
@@ -71,10 +87,12 @@ def quiz_submit(*, assignment: Assignment, student, letters: dict[str, list[str]
     score = 100.0 * sum(r["passed"] for r in results) / len(results)
     if timing.late:
         score = score * (100 - timing.penalty_percent) / 100
-    return Submission.objects.create(
+    submission = Submission.objects.create(
         assignment=assignment, student=student, answers=answers, results=results,
         score=round(score, 2), late=timing.late,
         status=Submission.PASSED if all(r["passed"] for r in results) else Submission.FAILED)
+    score_changed.send(sender=Submission, submission=submission)
+    return submission
 
 
 def quiz_answers_visible(*, assignment: Assignment, student) -> bool:

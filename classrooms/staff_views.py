@@ -4,19 +4,18 @@ student's work, the gradebook."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .access import assignment_for_staff
-from .assignments import assignment_create, extension_grant
+from .assignments import assignment_checks_update, assignment_create, extension_grant
 from .dashboard import dashboard_grid, gradebook, gradebook_csv
-from .forms import AssignmentForm, ExtensionForm, RosterForm, UsernameForm
-from .grading import assignment_regrade
+from .forms import AssignmentForm, ChecksForm, ExtensionForm, RosterForm, UsernameForm
 from .models import Assignment, Membership
 from .quiz import quiz_item_analysis
+from .regrades import NOT_A_LAB, regrade_latest, regrade_queue
 from .review import sandbox_reset, sandbox_state, student_of_class, work_view
 
 NOT_A_STUDENT = "{username!r} is not a student of this class."
@@ -62,8 +61,8 @@ def roster(request, classroom_id):
             errors = e.messages
     else:
         errors = [m for ms in form.errors.values() for m in ms]
-    return render(request, "classrooms/class_staff.html",
-                  class_staff_context(request, classroom, AssignmentForm(), errors), status=400)
+    context = class_staff_context(request, classroom, AssignmentForm(classroom=classroom), errors)
+    return render(request, "classrooms/class_staff.html", context, status=400)
 
 
 @require_POST
@@ -91,7 +90,7 @@ def ta_add(request, classroom_id):
 @login_required
 def assignment_new(request, classroom_id):
     classroom = services.classroom_for_instructor(user=request.user, classroom_id=classroom_id)
-    form = AssignmentForm(request.POST)
+    form = AssignmentForm(request.POST, classroom=classroom)
     if form.is_valid():
         try:
             found = assignment_create(classroom=classroom, **form.assignment_fields())
@@ -110,21 +109,58 @@ def dashboard(request, classroom_id, assignment_id):
     found = assignment_for_staff(user=request.user, classroom_id=classroom_id,
                                  assignment_id=assignment_id)
     template = "classrooms/dashboard.html" + ("#grid" if request.htmx else "")
+    return render(request, template, _dashboard_context(request, found))
+
+
+def _dashboard_context(request, found, checks_form=None) -> dict:
     context = {"assignment": found, "classroom": found.classroom,
-               "grid": dashboard_grid(assignment=found), "extension_form": ExtensionForm()}
+               "grid": dashboard_grid(assignment=found), "extension_form": ExtensionForm(),
+               "regrade": regrade_latest(assignment=found),
+               "is_instructor": found.classroom.instructor_id == request.user.pk}
     if found.kind == Assignment.QUIZ:
         context["items"] = quiz_item_analysis(assignment=found)
-    return render(request, template, context)
+    elif context["is_instructor"]:
+        context["checks_form"] = checks_form or ChecksForm.for_assignment(found)
+    return context
 
 
-@transaction.non_atomic_requests  # each student's re-grade is saved as it is done
+@require_POST
+@login_required
+def checks_update(request, classroom_id, assignment_id):
+    """The instructor changes a lab's checks (validated against its pattern); a re-grade
+    then applies them to everyone's latest work."""
+    classroom = services.classroom_for_instructor(user=request.user, classroom_id=classroom_id)
+    found = assignment_for_staff(user=request.user, classroom_id=classroom.pk,
+                                 assignment_id=assignment_id)
+    back = redirect("classrooms:dashboard", classroom_id=classroom.pk, assignment_id=found.pk)
+    if found.kind != Assignment.LAB:
+        messages.error(request, NOT_A_LAB)
+        return back
+    form = ChecksForm(request.POST)
+    if form.is_valid():
+        try:
+            assignment_checks_update(assignment=found, checks=form.cleaned_data["checks"])
+            messages.success(request, "Checks saved. Re-grade everyone to apply them to "
+                                      "work already handed in.")
+            return back
+        except ValidationError as e:
+            for message in e.messages:
+                form.add_error("checks", message)
+    return render(request, "classrooms/dashboard.html",
+                  _dashboard_context(request, found, checks_form=form), status=400)
+
+
 @require_POST
 @login_required
 def regrade(request, classroom_id, assignment_id):
+    """Queue a re-grade for the task worker; the dashboard shows it queued, then done."""
     found = assignment_for_staff(user=request.user, classroom_id=classroom_id,
                                  assignment_id=assignment_id)
-    if found.kind == Assignment.LAB:
-        messages.success(request, f"Re-graded {assignment_regrade(assignment=found)} student(s).")
+    try:
+        regrade_queue(assignment=found, user=request.user)
+        messages.success(request, "Re-grade queued: this page shows when it is done.")
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
     return redirect("classrooms:dashboard", classroom_id=classroom_id, assignment_id=found.pk)
 
 

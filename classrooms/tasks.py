@@ -1,4 +1,6 @@
-"""Background work for classes, run by the task worker (`manage.py db_worker`)."""
+"""Background work for classes, run by the task worker (`manage.py db_worker`): hot start's
+deploys. The re-grade task lives beside what it runs, in regrades.py; this module imports
+nothing of classrooms, so every module may queue its tasks without an import cycle."""
 
 from django.tasks import task
 

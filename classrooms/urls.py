@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import bank_views, staff_views, views
 
 app_name = "classrooms"
 A = "<int:classroom_id>/a/<int:assignment_id>/"
@@ -20,11 +20,18 @@ urlpatterns = [
     path("<int:classroom_id>/gradebook/", staff_views.gradebook_page, name="gradebook"),
     path("<int:classroom_id>/gradebook.csv", staff_views.gradebook_download,
          name="gradebook_csv"),
+    path("<int:classroom_id>/questions/", bank_views.bank, name="bank"),
+    path("<int:classroom_id>/questions/import/", bank_views.bank_import, name="bank_import"),
+    path("<int:classroom_id>/questions/<int:question_id>/delete/", bank_views.bank_delete,
+         name="bank_delete"),
+    path("<int:classroom_id>/questions/export.<str:fmt>", bank_views.bank_export,
+         name="bank_export"),
     path(A, views.assignment, name="assignment"),
     path(A + "check/", views.check, name="check"),
     path(A + "answer/", views.answer, name="answer"),
     path(A + "dashboard/", staff_views.dashboard, name="dashboard"),
     path(A + "regrade/", staff_views.regrade, name="regrade"),
+    path(A + "checks/", staff_views.checks_update, name="checks"),
     path(A + "extension/", staff_views.extension, name="extension"),
     path(A + "students/<int:user_id>/", staff_views.work, name="work"),
     path(A + "students/<int:user_id>/reset/", staff_views.reset, name="reset"),

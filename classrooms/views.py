@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .access import assignment_for_student
 from .assignments import due_for
+from .dashboard import assignment_visit
 from .forms import AssignmentForm, ClassForm, JoinForm
 from .grading import lab_tasks, lab_work_check, submission_latest
 from .models import ViewLog
@@ -66,8 +67,8 @@ def detail(request, classroom_id):
     if services.user_teaches(user=request.user, classroom=classroom):
         from .staff_views import class_staff_context
 
-        return render(request, "classrooms/class_staff.html",
-                      class_staff_context(request, classroom, AssignmentForm()))
+        context = class_staff_context(request, classroom, AssignmentForm(classroom=classroom))
+        return render(request, "classrooms/class_staff.html", context)
     rows = []
     for assignment in classroom.assignments.all():
         latest = submission_latest(assignment=assignment, student=request.user)
@@ -100,6 +101,7 @@ def _assignment_context(request, assignment, submission=None, error=None):
 def assignment(request, classroom_id, assignment_id):
     found = assignment_for_student(user=request.user, classroom_id=classroom_id,
                                    assignment_id=assignment_id)
+    assignment_visit(assignment=found, student=request.user)
     return render(request, "classrooms/assignment.html", _assignment_context(request, found))
 
 

@@ -1,8 +1,9 @@
 """A database outage answers 503 with a retry hint instead of a server error.
 
-Requests run in one transaction each (ATOMIC_REQUESTS), so a view that fails on the database
-has written nothing. A failure in other middleware (the session saved after the view) never
-reaches a middleware as an exception: `views.server_error`, the 500 handler, covers it."""
+On PostgreSQL requests run in one transaction each (ATOMIC_REQUESTS), so a view that fails on
+the database has written nothing (on SQLite, writes that belong together are atomic blocks).
+A failure in other middleware (the session saved after the view) never reaches a middleware
+as an exception: `views.server_error`, the 500 handler, covers it."""
 
 from .outage import DATABASE_ERRORS, outage_response
 

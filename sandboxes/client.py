@@ -3,9 +3,10 @@
 Same method names and results as LabClient (patterns.lab.lab_client() returns one when
 shards are configured). On a learner's first call through a client, the shard's boot id is
 compared with the one their placement recorded: a shard that restarted (or a sandbox evicted
-for idleness) has lost the sandbox, so what the learner had deployed is deployed again and
-sandbox() says so in its `notice`. A shard that restarts while a run is in flight ends that
-run with IN_FLIGHT; learners on other shards see nothing of it.
+for idleness) has lost the sandbox, so what the learner had deployed is deployed again by
+the task worker (rebuild.py: SandboxRebuilding until then) and sandbox() says so in its
+`notice` when a backend that runs tasks at once has done it already. A shard that restarts
+while a run is in flight ends that run with IN_FLIGHT; learners on other shards see nothing.
 """
 
 import logging
@@ -17,16 +18,15 @@ from django.utils import timezone
 
 from serverless_lab.cloud.client import LabClient, LabCloudError, LabCloudUnreachable
 
-from .models import EVICTED, Deployed, Placement
+from .models import Deployed, Placement
+from .rebuild import REBUILT_AFTER_IDLE, REBUILT_AFTER_RESTART, rebuild_request
+
+__all__ = ["REBUILT_AFTER_IDLE", "REBUILT_AFTER_RESTART", "ShardedLabClient", "placement_for"]
 
 logger = logging.getLogger(__name__)
 IN_FLIGHT = "The lab restarted while your run was in flight; run it again."
 SHARD_DOWN = ("Your sandbox's part of the lab ({url}) does not answer right now; it restarts "
               "by itself, so try again in a few seconds.")
-REBUILT_AFTER_RESTART = ("Your sandbox was rebuilt after the lab restarted: its stacks are "
-                         "back; items, objects and queued messages were not kept.")
-REBUILT_AFTER_IDLE = ("Your sandbox was put away while it was idle and has been rebuilt: its "
-                      "stacks are back; items, objects and queued messages were not kept.")
 ACTIVE_WRITE_EVERY = timedelta(minutes=1)  # last_active is written at most this often
 
 
@@ -103,30 +103,15 @@ class ShardedLabClient:
         seen = self._boot_ids.get(learner)
         if seen is not None and seen != boot_id:
             raise LabCloudError(IN_FLIGHT)
+        if boot_id != placement.boot_id:
+            # Rebuilt by the task worker, never in this request (rebuild.py): raises
+            # SandboxRebuilding until it is done, unless there was nothing to rebuild.
+            placement = rebuild_request(placement=placement, boot_id=boot_id)
+            self._boot_ids[learner] = boot_id
+            notice = placement.rebuild_notice
+            return {**found, "notice": notice} if notice else found
         self._boot_ids[learner] = boot_id
-        if boot_id == placement.boot_id:
-            return found
-        notice = self._rebuild(learner=learner, shard=shard, was=placement.boot_id)
-        Placement.objects.filter(pk=placement.pk).update(boot_id=boot_id)
-        return {**found, "notice": notice} if notice else found
-
-    def _rebuild(self, *, learner: str, shard: LabClient, was: str) -> str | None:
-        """Deploy again what the learner had deployed; the notice for the page, if any."""
-        rebuilt = 0
-        for record in Deployed.objects.filter(learner=learner):
-            try:
-                self._guarded(learner, shard, "deploy", learner, record.folder,
-                              stack=record.stack)
-                rebuilt += 1
-            except LabCloudUnreachable:
-                raise
-            except LabCloudError as e:  # the folder went away, say: forget that stack
-                logger.warning("not rebuilding %s for %s: %s", record.stack, learner, e)
-                record.delete()
-        if not rebuilt:
-            return None
-        logger.info("rebuilt %s stack(s) for %s on %s", rebuilt, learner, shard.url)
-        return REBUILT_AFTER_IDLE if was == EVICTED else REBUILT_AFTER_RESTART
+        return found
 
     def deploy(self, learner: str, path: str, stack: str | None = None) -> dict:
         deployment = self._guarded(learner, self._checked(learner), "deploy", learner, path,
@@ -165,6 +150,10 @@ class ShardedLabClient:
         if answer.get("boot_id", self._boot_ids[learner]) != self._boot_ids[learner]:
             raise LabCloudError(IN_FLIGHT)  # restarted between two calls of this run
         return answer
+
+    def inventory(self, learner: str, **options) -> dict:
+        # A read: it neither makes a sandbox nor rebuilds one (the learner's next run does).
+        return self._guarded(learner, self.shard_for(learner), "inventory", learner, **options)
 
     def http(self, url: str, **kwargs):
         shard = next((s for u, s in self.shards.items() if url.startswith(f"{u}/")),

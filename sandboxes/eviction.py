@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from patterns.lab import lab_control_token
+from patterns.lab_token import lab_control_token
 from serverless_lab.cloud.client import LabClient, LabCloudError
 
 from .models import EVICTED, Placement

@@ -21,6 +21,11 @@ class Placement(models.Model):
     boot_id = models.CharField(max_length=32, blank=True)
     placed_at = models.DateTimeField(auto_now_add=True)
     last_active = models.DateTimeField(db_index=True)
+    # A rebuild queued for the task worker: the shard's boot id it rebuilds for ("" when none),
+    # when it was queued, and what the page says once it is done (what was not kept).
+    rebuilding = models.CharField(max_length=32, blank=True)
+    rebuild_queued_at = models.DateTimeField(null=True, blank=True)
+    rebuild_notice = models.CharField(max_length=300, blank=True)
 
     objects = PlacementQuerySet.as_manager()
 

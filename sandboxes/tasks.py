@@ -3,6 +3,7 @@
 from django.tasks import task
 
 from .eviction import sandboxes_evict
+from .redeploy import sandbox_rebuild_now
 
 
 @task
@@ -11,3 +12,10 @@ def sandboxes_evict_idle() -> dict:
     or run `manage.py sandboxes evict --every 300` beside the worker)."""
     result = sandboxes_evict()
     return {"evicted": result.evicted, "failed": result.failed}
+
+
+@task
+def sandbox_rebuild(*, learner: str) -> dict:
+    """Deploy again what the learner had deployed, after their shard restarted or their idle
+    sandbox was evicted (queued by their next touch, rebuild.rebuild_request)."""
+    return sandbox_rebuild_now(learner=learner)

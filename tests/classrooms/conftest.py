@@ -3,6 +3,7 @@ answers, so nothing they enqueue reaches another test's (or a developer's) lab c
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from classrooms.services import classroom_create, classroom_join, instructor_grant, ta_add
 
@@ -78,3 +79,30 @@ def clean_sandbox(lab):
         lab.reset(learner_for_user(user))
         return user
     return clean
+
+
+def _signed_in_page(browser, live_server, username, timezone_id="UTC"):
+    """A browser context of its own, signed in as `username` (the session cookie of a
+    force_login: these tests are about classes, not the sign-in form)."""
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username,
+                                                email=f"{username}@example.edu")
+    django_client = Client()
+    django_client.force_login(user)
+    context = browser.new_context(timezone_id=timezone_id, locale="en-GB")
+    context.add_cookies([{"name": "sessionid", "url": live_server.url,
+                          "value": django_client.cookies["sessionid"].value}])
+    return context.new_page()
+
+
+@pytest.fixture
+def pages(browser, live_server):
+    """Signed-in pages in browser contexts of their own, closed after the test (so that no
+    connection outlives the live server)."""
+    made = []
+
+    def page(username, **options):
+        made.append(_signed_in_page(browser, live_server, username, **options))
+        return made[-1]
+    yield page
+    for found in made:
+        found.context.close()

@@ -5,39 +5,11 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import expect
 
 from classrooms.services import instructor_grant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _signed_in_page(browser, live_server, username, timezone_id="UTC"):
-    """A browser context of its own, signed in as `username` (the session cookie of a
-    force_login: these tests are about classes, not the sign-in form)."""
-    user = get_user_model().objects.create_user(username=username, password="pw-" + username,
-                                                email=f"{username}@example.edu")
-    django_client = Client()
-    django_client.force_login(user)
-    context = browser.new_context(timezone_id=timezone_id, locale="en-GB")
-    context.add_cookies([{"name": "sessionid", "url": live_server.url,
-                          "value": django_client.cookies["sessionid"].value}])
-    return context.new_page()
-
-
-@pytest.fixture
-def pages(browser, live_server):
-    """Signed-in pages in browser contexts of their own, closed after the test (so that no
-    connection outlives the live server)."""
-    made = []
-
-    def page(username, **options):
-        made.append(_signed_in_page(browser, live_server, username, **options))
-        return made[-1]
-    yield page
-    for found in made:
-        found.context.close()
 
 
 def test_instructor_and_student_in_two_browsers(pages, live_server, lab_cloud, clean_sandbox):

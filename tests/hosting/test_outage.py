@@ -3,6 +3,7 @@
 A real web server (granian) on a scratch database that is made unreachable (the SQLite file's
 folder moved away; on PostgreSQL, the database refusing connections)."""
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -71,6 +72,24 @@ def test_a_database_outage_answers_503_with_retry_after_then_pages_work_again(we
     assert htmx_status == 503
     assert "<html" not in fragment and 'role="alert"' in fragment
     assert _get(web + "/quizzes/practice/")[0] == 200
+
+
+def test_on_sqlite_pages_are_not_held_up_by_a_writer_holding_the_database(web, manage):
+    """A request is no transaction on SQLite, so a page waits for no other request's write
+    lock (with one, it would wait the 20 s busy timeout and answer 503)."""
+    if manage.database.kind != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL locks rows")
+    writer = sqlite3.connect(manage.database.env["SQLITE_PATH"], isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what a long request's transaction held, before
+    try:
+        started = time.monotonic()
+        pages = [_get(web + path)[0] for path in ("/quizzes/", "/")]
+        waited = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert pages == [200, 200]
+    assert waited < 10
 
 
 def test_the_500_handler_answers_503_for_a_database_error_met_outside_a_view(rf):

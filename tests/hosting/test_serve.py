@@ -137,3 +137,65 @@ def test_serve_runs_the_web_app_lab_cloud_and_worker_and_stops_them_all(served, 
     assert not [pid for pids in served.pids().values() for pid in pids if _alive(pid)]
     with pytest.raises(OSError):
         urllib.request.urlopen(served.url + "/", timeout=5)
+
+
+def test_the_web_app_runs_under_wsgi_by_default_and_asgi_when_asked():
+    from hosting.management.commands.serve import _web_args
+
+    options = {"host": "127.0.0.1", "port": 8000, "workers": 2, "threads": 16}
+    wsgi = _web_args({**options, "interface": "wsgi"})
+    assert wsgi[:2] == ["--interface", "wsgi"] and "--blocking-threads" in wsgi
+    assert wsgi[-1] == "hosting.web:wsgi_application"
+    asgi = _web_args({**options, "interface": "asgi"})
+    assert asgi[:2] == ["--interface", "asgi"] and asgi[-1] == "hosting.web:asgi_application"
+
+
+def test_serve_refuses_an_interface_it_does_not_know(manage):
+    result = subprocess.run([sys.executable, "manage.py", "serve", "--interface", "http3"],
+                            cwd=ROOT, env=manage.env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0
+    assert "invalid choice: 'http3'" in result.stderr
+
+
+def test_the_asgi_application_serves_pages_under_granian(manage):
+    """The application serve names (hosting/web.py: its pages warmed first) under ASGI."""
+    manage("migrate", "--noinput")
+    port = free_port()
+    env = {**manage.env, "DJANGO_SETTINGS_MODULE": "serverless_lab.settings.test"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--port", str(port),
+         "--workers", "1", "--no-ws", "hosting.web:asgi_application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/quizzes/",
+                                            timeout=10) as response:
+                    assert response.status == 200
+                    assert b"<html" in response.read()
+                    break
+            except urllib.error.URLError:
+                assert server.poll() is None and time.monotonic() < deadline, "no web server"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.django_db
+def test_every_pattern_page_is_warmed_and_a_warmed_page_renders_the_same():
+    from django.test import Client
+
+    from hosting.web import pages_warm, wsgi_application
+    from patterns.catalog import catalog
+
+    statuses = pages_warm(wsgi_application)
+    assert len(statuses) == len(catalog()) + 1
+    assert set(statuses.values()) == {200}
+    assert "/patterns/rest-api/" in statuses
+    page = Client().get("/patterns/rest-api/")  # served from what the warm-up cached
+    assert page.status_code == 200 and "create-then-get" in page.text
+    assert pages_warm(wsgi_application, paths=["/patterns/no-such-pattern/"]) == {
+        "/patterns/no-such-pattern/": 404}
