@@ -43,7 +43,7 @@ sandbox:
 test: setup browser sandbox
 	$(PY) -m pytest
 	scripts/with-postgres.sh $(PY) -m pytest $(wildcard tests/quizzes tests/accounts tests/hosting \
-		tests/classrooms tests/sandboxes) -m "not browser" -q
+		tests/classrooms tests/sandboxes tests/lms tests/live) -m "not browser" -q
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

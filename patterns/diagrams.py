@@ -48,6 +48,25 @@ POLICY_VERBS = {"DynamoDBCrudPolicy": "read/write", "DynamoDBReadPolicy": "read"
 ASYNC_EVENTS = {"SQS", "SNS", "S3", "Kinesis", "DynamoDB", "EventBridgeRule", "Schedule",
                 "ScheduleV2", "CloudWatchEvent"}
 IMPLICIT_API = "ServerlessRestApi"
+# AWS Architecture Icons' category colours (the 2023 icon set, as AWS's icon guidelines and
+# its PlantUML/draw.io libraries give them): a node's border in its service's category colour
+# on a light tint of it, with dark text so it reads on a projector and on a phone.
+CATEGORIES = {  # category -> (name shown in the legend, colour, tint)
+    "compute": ("Compute", "#ED7100", "#FDEBD9"),
+    "integration": ("Application Integration", "#E7157B", "#FCE3EF"),
+    "database": ("Database", "#C925D1", "#F7E2F8"),
+    "storage": ("Storage", "#7AA116", "#EDF4DC"),
+    "networking": ("Networking & Content Delivery", "#8C4FFF", "#EEE6FF"),
+    "security": ("Security, Identity & Compliance", "#DD344C", "#FBE3E6"),
+    "analytics": ("Analytics", "#8C4FFF", "#EEE6FF"),
+    "general": ("Client", "#232F3E", "#FFFFFF"),
+}
+CATEGORY_OF_SERVICE = {  # the label's service (after <br/>), by its first word(s)
+    "Lambda": "compute", "SQS": "integration", "SNS": "integration",
+    "EventBridge": "integration", "Step Functions": "integration", "DynamoDB": "database",
+    "S3": "storage", "API Gateway": "networking", "Cognito": "security",
+    "Kinesis": "analytics", "Data Firehose": "analytics", "Client": "general",
+}
 
 
 @dataclass
@@ -74,12 +93,38 @@ class Diagram:
             lines += self._role_boxes(layer)
             bounded = {n for role in self.roles for n in role.members}
             lines += [f'    {n}["{label}"]' for n, label in members if n not in bounded]
-            lines.append("  end")
+            lines += ["  end", f"  style layer_{layer} fill:#F7F8F9,stroke:#879196"]
         for e in self.edges:
             arrow = "-.->" if e.asynchronous else "-->"
             label = f'|"{e.label}"|' if e.label else ""
             lines.append(f"  {e.source} {arrow}{label} {e.target}")
-        return "\n".join(lines)
+        return "\n".join(lines + self._category_styles())
+
+    def category_of(self, node: str) -> str:
+        layer, label = self.nodes[node]
+        service = label.partition("<br/>")[2] or label
+        if node == "client":
+            return "general"
+        return next((c for prefix, c in CATEGORY_OF_SERVICE.items()
+                     if service.startswith(prefix)), "general")
+
+    def _category_styles(self) -> list[str]:
+        """Each node in its AWS icon category's colour (Mermaid classDef and class)."""
+        members: dict[str, list[str]] = {}
+        for node in self.nodes:
+            members.setdefault(self.category_of(node), []).append(node)
+        lines = []
+        for category, nodes in members.items():
+            _, colour, tint = CATEGORIES[category]
+            lines.append(f"  classDef aws_{category} fill:{tint},stroke:{colour},"
+                         "stroke-width:3px,color:#16191F")
+            lines.append(f"  class {','.join(nodes)} aws_{category}")
+        return lines
+
+    def legend(self) -> list[tuple[str, str]]:
+        """(category name, colour) of the categories the diagram's nodes are in."""
+        found = dict.fromkeys(self.category_of(n) for n in self.nodes)
+        return [CATEGORIES[c][:2] for c in CATEGORIES if c in found]
 
     def _role_boxes(self, layer: str) -> list[str]:
         """Each role as a box inside the layer of the nodes that act with it."""

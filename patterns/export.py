@@ -6,7 +6,8 @@ import zipfile
 from .aws_cli import deploy_commands, trigger_commands
 from .catalog import Pattern
 
-LAB_ONLY_FILES = {"pattern.yaml", "scenarios.yaml"}  # the lab's teaching data, not the app
+LAB_ONLY_FILES = {"pattern.yaml", "scenarios.yaml",  # the lab's teaching data, not the app
+                  "experiments.yaml"}
 
 
 def pattern_zip(pattern: Pattern) -> bytes:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reference_views, views, widget_views
+from . import experiment_views, history_views, reference_views, sandbox_views, views, widget_views
 
 app_name = "patterns"
 urlpatterns = [
@@ -14,4 +14,21 @@ urlpatterns = [
     path("patterns/<slug:slug>/download/", views.download, name="download"),
     path("patterns/<slug:slug>/own-tools/", views.own_tools, name="own_tools"),
     path("patterns/<slug:slug>/widget/", widget_views.endpoint, name="widget"),
+    path("patterns/<slug:slug>/runs/", history_views.history, name="history"),
+    path("patterns/<slug:slug>/runs/<int:pk>/", history_views.run_detail, name="run_detail"),
+    path("patterns/<slug:slug>/runs/<int:pk>/cost/", history_views.run_cost_projection,
+         name="run_cost"),
+    path("patterns/<slug:slug>/sandbox/", sandbox_views.sandbox, name="sandbox"),
+    path("patterns/<slug:slug>/sandbox/events/", sandbox_views.sandbox_events,
+         name="sandbox_events"),
+    path("patterns/<slug:slug>/sandbox/object/", sandbox_views.sandbox_object,
+         name="sandbox_object"),
+    path("patterns/<slug:slug>/sandbox/reset/", sandbox_views.sandbox_reset,
+         name="sandbox_reset"),
+    path("patterns/<slug:slug>/sandbox/invoke/", sandbox_views.sandbox_invoke,
+         name="sandbox_invoke"),
+    path("patterns/<slug:slug>/experiments/<slug:experiment>/predict/",
+         experiment_views.predict, name="experiment_predict"),
+    path("patterns/<slug:slug>/experiments/<slug:experiment>/run/", experiment_views.run,
+         name="experiment_run"),
 ]

@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.ratelimit import rate_hit, refused
+from sandboxes.rebuild import SandboxRebuilding
+from sandboxes.views import rebuilding_response
 from serverless_lab.cloud.client import LabCloudError
 
 from .aws_cli import deploy_commands, trigger_commands
@@ -13,11 +17,12 @@ from .catalog import catalog, pattern_get
 from .diagrams import diagram_from_template
 from .export import pattern_zip
 from .forms import ClockForm, RequestForm
+from .history_views import run_views_context
 from .lab import lab_client, learner_for
 from .lint import template_findings
+from .models import run_record_save
 from .own_tools import own_tools_get
 from .runs import run_clock, run_request, run_scenario
-from .sequence import sequence_from_run
 
 UNKNOWN_SCENARIO = "This pattern has no scenario {slug!r}."
 TOO_MANY_RUNS = ("You have run more often than this lab allows ({rate}). "
@@ -49,20 +54,36 @@ def _page_context(request, pattern) -> dict:
     selected = request.GET.get("scenario", pattern.default_scenario.slug)
     return {
         "pattern": pattern,
-        "diagram": diagram_from_template(pattern.folder),
         "form": RequestForm(initial=pattern.default_request),
         "clock_form": ClockForm() if pattern.has_schedules else None,
         "selected_scenario": selected if selected in pattern.scenarios else None,
-        "findings": template_findings(pattern.template_text),
-        "deploy_commands": deploy_commands(pattern),
-        "trigger_commands": trigger_commands(pattern),
-        **_run_context(request.session.get(_last_run_key(pattern))),
+        **_template_figures(pattern),
+        **_run_context(request, pattern),
     }
 
 
-def _run_context(run_document: dict | None) -> dict:
-    return {"run": run_document,
-            "sequence": sequence_from_run(run_document) if run_document else ""}
+def _template_figures(pattern) -> dict:
+    """What the page shows of the pattern's template, worked out once per template text (the
+    YAML parsed twice made half of a page's time under a class's load, issue 13)."""
+    key = (pattern.slug, str(pattern.folder), pattern.template_text,
+           repr(pattern.default_request))
+    if (found := _FIGURES.get(key)) is None:
+        if len(_FIGURES) > 256:  # patterns imported and changed: forget the old texts
+            _FIGURES.clear()
+        found = _FIGURES[key] = {"diagram": diagram_from_template(pattern.folder),
+                                 "findings": template_findings(pattern.template_text),
+                                 "deploy_commands": deploy_commands(pattern),
+                                 "trigger_commands": trigger_commands(pattern)}
+    return found
+
+
+_FIGURES: dict[tuple, dict] = {}
+
+
+def _run_context(request, pattern) -> dict:
+    """The learner's last run of the pattern (this session's), with its timeline and cost."""
+    return run_views_context(run=request.session.get(_last_run_key(pattern)), pattern=pattern,
+                             run_id=request.session.get(_last_run_key(pattern) + ":id"))
 
 
 @require_GET
@@ -74,6 +95,9 @@ def download(request, slug):
     return response
 
 
+# Views that wait on the lab cloud are not one transaction: on SQLite a request's transaction
+# holds the database's write lock, which every other request would wait for (issue 13).
+@transaction.non_atomic_requests
 @require_GET
 @never_cache
 def own_tools(request, slug):
@@ -92,6 +116,7 @@ def own_tools(request, slug):
                                                     **context})
 
 
+@transaction.non_atomic_requests
 @require_POST
 def run(request, slug):
     """Run a scenario (the `scenario` field), fast-forward the sandbox clock (the clock form,
@@ -117,11 +142,18 @@ def run(request, slug):
             action = run_clock if isinstance(form, ClockForm) else run_request
             trace = action(client=lab_client(), learner=learner_for(request), pattern=pattern,
                            **form.cleaned_data)
+    except SandboxRebuilding as e:  # by the task worker: the region polls until it is done
+        if request.htmx:
+            return rebuilding_response(request)
+        error = str(e)
     except LabCloudError as e:
         error = str(e)
-    run_document = trace.as_json() if trace else None
+    run_document, run_id = trace.as_json() if trace else None, None
     if run_document:
+        run_id = run_record_save(learner=learner_for(request), pattern=pattern.slug,
+                                 document=run_document).pk
         request.session[_last_run_key(pattern)] = run_document
+        request.session[_last_run_key(pattern) + ":id"] = run_id
     if form is not None and form.errors:
         error = " ".join(e for errors in form.errors.values() for e in errors)
     if not request.htmx:
@@ -129,8 +161,10 @@ def run(request, slug):
             messages.error(request, error)
         return redirect(f"{request.path.removesuffix('run/')}#run")
     context = {"pattern": pattern, "run_error": error, "form": form,
-               **_run_context(run_document)}
-    return render(request, "patterns/detail.html#trace", context)
+               **run_views_context(run=run_document, pattern=pattern, run_id=run_id)}
+    # The "Your sandbox" panel (sandbox_views.py) refreshes on this event.
+    return trigger_client_event(render(request, "patterns/detail.html#trace", context),
+                                "sandbox-changed")
 
 
 def _run_refused(request, pattern, error: str):
@@ -138,6 +172,6 @@ def _run_refused(request, pattern, error: str):
     if request.htmx:
         return render(request, "patterns/detail.html#trace",
                       {"pattern": pattern, "run_error": error,
-                       **_run_context(request.session.get(_last_run_key(pattern)))})
+                       **_run_context(request, pattern)})
     messages.error(request, error)
     return render(request, "patterns/detail.html", _page_context(request, pattern))

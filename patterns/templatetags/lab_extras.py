@@ -1,4 +1,5 @@
 import json
+from functools import lru_cache
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -12,8 +13,15 @@ register = template.Library()
 @register.filter
 def highlight(text: str, filename: str) -> str:
     """Source code as highlighted HTML (Pygments escapes it)."""
+    return mark_safe(_highlighted(text, filename))
+
+
+@lru_cache(maxsize=256)
+def _highlighted(text: str, filename: str) -> str:
+    """Once per source text: a pattern's files are the same for every learner (highlighting
+    them was a third of a pattern page's time, issue 13)."""
     lexer = get_lexer_for_filename(filename, stripall=False)
-    return mark_safe(pygments_highlight(text, lexer, HtmlFormatter(nowrap=False)))
+    return pygments_highlight(text, lexer, HtmlFormatter(nowrap=False))
 
 
 @register.filter

@@ -6,6 +6,7 @@ lab cloud can run in the same process (a laptop) or in its own (a class server).
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
@@ -87,6 +88,13 @@ class LabClient:
 
     def trace(self, learner: str, since: int = 0) -> dict:
         return self._call("GET", f"trace?learner={learner}&since={since}")
+
+    def inventory(self, learner: str, **options) -> dict:
+        """What the learner's sandbox holds (table=, start=, limit= page a table's items);
+        with bucket= and key=, {"object": ...} with that object's bytes in base64."""
+        query = urllib.parse.urlencode({"learner": learner, **{k: v for k, v in options.items()
+                                                               if v is not None}})
+        return self._call("GET", f"inventory?{query}")
 
     def http(self, url: str, *, method: str, body: str | None = None,
              headers: dict | None = None) -> HttpAnswer:

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import time
 from pathlib import Path
 
@@ -24,6 +25,13 @@ from .awslambda.runtime.functions import Throttled
 from .clock import ClockError, duration_seconds
 from .deploy.sam import TemplateError
 from .deploy.stack import DeployError, stack_deploy
+from .inventory import (
+    NO_SUCH_OBJECT,
+    InventoryError,
+    inventory_empty,
+    inventory_object,
+    inventory_read,
+)
 from .quotas import ENVIRONMENT_VARIABLES as QUOTA_NAMES
 from .quotas import Quotas, quotas_checked
 
@@ -33,6 +41,12 @@ NOT_A_FOLDER = "{path} is not a folder with a template.yaml"
 UNAUTHORIZED = ("the lab's control API needs its token: Authorization: Bearer <token> "
                 "(LAB_CONTROL_TOKEN, or the control-token file in the lab's data directory)")
 OPEN_PATHS = {"/_lab/health"}
+# Deploys are refused while the lab's data directory has less free space than this (MB).
+MIN_FREE_MB_VARIABLE = "LAB_DEPLOY_MIN_FREE_MB"
+MIN_FREE_MB_DEFAULT = 200
+DISK_FULL = ("The lab's disk is nearly full ({free} MB free in its data directory, {needed} MB "
+             "needed), so nothing new can be deployed now; tell whoever runs the lab.")
+BAD_MIN_FREE = "LAB_DEPLOY_MIN_FREE_MB is a whole number of megabytes, not {value!r}"
 
 
 class ControlError(ValueError):
@@ -51,6 +65,7 @@ class ControlApi:
             Rule("/_lab/invoke", endpoint="invoke", methods=["POST"]),
             Rule("/_lab/recycle", endpoint="recycle", methods=["POST"]),
             Rule("/_lab/trace", endpoint="trace", methods=["GET"]),
+            Rule("/_lab/inventory", endpoint="inventory", methods=["GET"]),
             Rule("/_lab/settings", endpoint="settings", methods=["POST"]),
             Rule("/_lab/clock", endpoint="clock", methods=["GET"]),
             Rule("/_lab/clock", endpoint="clock_advance", methods=["POST"]),
@@ -69,7 +84,8 @@ class ControlApi:
             if request.method == "POST":
                 params.update(json.loads(request.get_data() or b"{}"))
             document, status = getattr(self, endpoint)(params), 200
-        except (ControlError, DeployError, TemplateError, InvalidLearner) as e:
+        except (ControlError, DeployError, TemplateError, InvalidLearner,
+                InventoryError) as e:
             document, status = {"error": str(e)}, 400
         except json.JSONDecodeError as e:
             document, status = {"error": f"request body is not JSON: {e}"}, 400
@@ -112,11 +128,26 @@ class ControlApi:
                                         for n in ("template.yaml", "template.yml"))):
             raise ControlError(NOT_A_FOLDER.format(path=folder))
         stack = params.get("stack") or folder.name
+        self._disk_space_checked()
         deployment = stack_deploy(sandbox=sandbox, folder=folder, stack_name=stack,
                                   build_cache=self.cloud.data_dir / "builds")
         for function_name, target in deployment.dead_letter_targets.items():
             self.cloud.dead_letters[(sandbox.account_id, function_name)] = target
         return deployment.as_json()
+
+    def _disk_space_checked(self) -> None:
+        """A deploy writes builds and function code under the data directory: refused, saying
+        why, when too little space is left for it (LAB_DEPLOY_MIN_FREE_MB, read each time)."""
+        value = os.environ.get(MIN_FREE_MB_VARIABLE, "").strip() or str(MIN_FREE_MB_DEFAULT)
+        if not value.isdigit():
+            raise ControlError(BAD_MIN_FREE.format(value=value))
+        folder = Path(self.cloud.data_dir)
+        while not folder.exists() and folder != folder.parent:  # made at the first deploy
+            folder = folder.parent
+        free_mb = shutil.disk_usage(folder).free // (1024 * 1024)
+        if free_mb < int(value):
+            logger.warning("deploy refused: %s MB free in %s", free_mb, self.cloud.data_dir)
+            raise ControlError(DISK_FULL.format(free=free_mb, needed=int(value)))
 
     def reset(self, params):
         sandbox = self._sandbox(params)
@@ -152,7 +183,7 @@ class ControlApi:
             raise ControlError(f"no stack {stack!r} in this sandbox; deploy it first") from None
         names = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "")
                  for r in resources["StackResources"]
-                 if r["ResourceType"] == "AWS::Lambda::Function"}
+                 if r.get("ResourceType") == "AWS::Lambda::Function"}
         name = names.get(function) or (function if function in names.values() else None)
         if name is None:
             raise ControlError(UNKNOWN_FUNCTION.format(function=function, stack=stack))
@@ -214,3 +245,29 @@ class ControlApi:
         return {"events": events, "last_seq": self.cloud.recorder.last_seq(),
                 "boot_id": self.boot_id,
                 "quiet": self.cloud.recorder.quiet(sandbox.account_id)}
+
+    def inventory(self, params):
+        """What the learner's sandbox holds now (inventory.py), each table with one page of
+        items (`table` and `start` for a later page); with `bucket` and `key`, that object
+        of the sandbox's, its bytes in base64. Reading makes no sandbox: a learner who has
+        none yet holds nothing."""
+        learner = params.get("learner")
+        if not learner:
+            raise ControlError("learner is required")
+        sandbox = self.cloud.accounts.find(learner)
+        if params.get("bucket"):
+            if sandbox is None:
+                raise InventoryError(NO_SUCH_OBJECT.format(key=params.get("key", ""),
+                                                           bucket=params["bucket"]))
+            return {"object": inventory_object(account_id=sandbox.account_id,
+                                               region=sandbox.region, bucket=params["bucket"],
+                                               key=params.get("key", ""))}
+        if sandbox is None:
+            return inventory_empty(account_id=None, stack=params.get("stack") or None)
+        try:
+            limit = int(params.get("limit") or 20)
+        except ValueError:
+            raise ControlError("limit is a whole number") from None
+        return inventory_read(account_id=sandbox.account_id, region=sandbox.region,
+                              stack=params.get("stack") or None, table=params.get("table") or None,
+                              start=params.get("start") or None, limit=limit)

@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "quizzes",
     "classrooms",
     "sandboxes",
+    "lti_tool",  # django-lti: LMS registrations, deployments, keys (LTI 1.3)
+    "lms",
+    "live",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ from django.urls import get_resolver, resolve
 from django.utils import timezone
 
 from patterns.catalog import catalog
+from patterns.models import RunRecord
 from quizzes import bank
 from quizzes.exams import exam_grade
 from quizzes.models import ExamAttempt
@@ -20,7 +21,8 @@ from quizzes.store import bank_store
 
 ROOT = Path(settings.BASE_DIR)
 # Named routes that answer no HTML page of their own (POST-only, or a file download).
-NOT_PAGES = {"patterns:run", "patterns:widget", "patterns:download", "quizzes:practice_answer",
+NOT_PAGES = {"patterns:run", "patterns:widget", "patterns:download", "patterns:sandbox_object",
+             "quizzes:practice_answer",
              "quizzes:exam_start", "quizzes:exam_save", "quizzes:results_csv",
              "accounts:logout"}
 CHECKED_NAMESPACES = ("patterns", "quizzes", "accounts")
@@ -85,6 +87,27 @@ def site_pages(client, db, django_user_model, lab_cloud):
     pages["/patterns/rest-api/own-tools/"] = get_page(client, "/patterns/rest-api/own-tools/")
     pages["own-tools fragment"] = client.get("/patterns/rest-api/own-tools/",
                                              HTTP_HX_REQUEST="true").content.decode()
+    # The run's pages: a run that passes (its timeline and cost), the history, a reopened run.
+    pages["run fragment, passed"] = client.post(
+        "/patterns/rest-api/run/", {"scenario": "create-then-get"},
+        HTTP_HX_REQUEST="true").content.decode()
+    for path in ("/patterns/rest-api/sandbox/", "/patterns/rest-api/runs/"):
+        pages[path] = get_page(client, path)
+    pages["/patterns/rest-api/sandbox/events/ (fragment)"] = client.get(
+        "/patterns/rest-api/sandbox/events/", HTTP_HX_REQUEST="true").content.decode()
+    run_pk = RunRecord.objects.latest("pk").pk
+    for path in (f"/patterns/rest-api/runs/{run_pk}/",
+                 f"/patterns/rest-api/runs/{run_pk}/cost/?runs_per_day=1000"):
+        pages[path] = get_page(client, path)
+    # What the pattern page's forms answer with (HTML fragments, refusals included).
+    posts = {"/patterns/rest-api/sandbox/reset/": {},  # unconfirmed: refused, in place
+             "/patterns/rest-api/sandbox/invoke/": {"function": "CreateOrderFunction",
+                                                     "event": "{not json"},
+             "/patterns/rest-api/experiments/cold-starts/predict/": {"prediction": "0"},
+             "/patterns/rest-api/experiments/cold-starts/run/": {"knob": "not a value"}}
+    for path, data in posts.items():
+        pages[f"{path} (POST)"] = client.post(path, data, HTTP_HX_REQUEST="true"
+                                              ).content.decode()
     answered = client.post("/quizzes/practice/q/secure-0/answer/", {"answer": "A"})
     pages[answered["Location"]] = get_page(client, answered["Location"])
     exam = client.post("/quizzes/exam/start/")["Location"]

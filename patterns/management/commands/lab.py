@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from patterns.catalog import catalog, pattern_get
+from patterns.experiments import pattern_experiments
 from patterns.lab import lab_cloud_ensure, lab_cloud_stop, lab_control_token
 from patterns.runs import run_scenario
 from serverless_lab.cloud.client import LabCloudError
@@ -113,7 +114,11 @@ class Command(BaseCommand):
     def list(self, options):
         patterns = [{"slug": p.slug, "title": p.title, "summary": p.summary,
                      "scenarios": [{"slug": s.slug, "title": s.title, "default": s.default,
-                                    "description": s.description} for s in p.scenarios.values()]}
+                                    "description": s.description} for s in p.scenarios.values()],
+                     "experiments": [{"slug": e.slug, "title": e.title,
+                                      "knob": {"name": e.knob.name, "values": list(e.knob.values),
+                                               "default": e.knob.default}}
+                                     for e in pattern_experiments(p).values()]}
                     for p in catalog().values()]
         text = "\n".join(f"{p['slug']:<22} {p['title']}\n" + "\n".join(
             f"  {s['slug']:<20} {s['title']}" for s in p["scenarios"]) for p in patterns)
@@ -159,7 +164,7 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from None
         target = pattern_import(plan, options["path"])
         try:  # it must deploy, or it is not imported at all
-            client.deploy(options["learner"], str(target), stack=plan.slug)
+            deployment = client.deploy(options["learner"], str(target), stack=plan.slug)
         except LabCloudError as e:
             pattern_unimport(plan.slug)
             raise CommandError(f"{options['path']}: does not deploy: {e}") from None
@@ -168,6 +173,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  scenarios: {', '.join(plan.scenarios)}")
         for resource in plan.unsupported:
             self.stdout.write(f"  not emulated by the lab: {resource}")
+        for note in deployment.get("notes", []):
+            if not note.startswith("not emulated by the lab: ") or not any(
+                    note.endswith(resource) for resource in plan.unsupported):
+                self.stdout.write(f"  note: {note}")
 
     def deploy(self, client, options):
         folder, stack = self._folder(options["target"])

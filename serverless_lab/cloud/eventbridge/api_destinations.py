@@ -15,8 +15,9 @@ EventBridge"; "Connections for HTTP endpoint targets"):
   dead-letter queue at once.
 
 AWS also requires the target's RoleArn to allow events:InvokeApiDestination; the lab does not
-evaluate roles (as for a schedule's execution role). AWS allows HTTPS endpoints only. The lab also accepts http:// because a lab's endpoint is a
-local server with no certificate; the trace says so. OAuth connections (the token request
+evaluate roles (as for a schedule's execution role). AWS allows HTTPS endpoints only; the lab
+also accepts http:// because a lab's endpoint is a local server with no certificate, and the
+trace says so. OAuth connections (the token request
 to the authorization endpoint) and InvocationRateLimitPerSecond are not modelled: the first
 is refused with a clear error, the second ignored. AWS does not publish the ERROR_CODE it puts
 in a dead-letter message for each HTTP status; the lab uses its delivery codes (THROTTLING for
