@@ -30,6 +30,9 @@ def _dashboard(client, assignment):
                       headers={"HX-Request": "true"}).content.decode()
 
 
+# Transactional: the worker closes its database connection after a task, which would end the
+# test's own transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_a_regrade_is_queued_for_the_worker_and_the_dashboard_shows_it_done(
         settings, client, lab_cloud, clean_sandbox, instructor, classroom, student,
         django_capture_on_commit_callbacks):
