@@ -7,6 +7,7 @@ the lab's control API: the lab cloud answers for that learner's account alone.
 
 import base64
 import json
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -74,7 +75,8 @@ def sandbox_object(request, slug):
     response = HttpResponse(base64.b64decode(found["body_base64"]),
                             content_type=found["content_type"] if inline
                             else "application/octet-stream")
-    name = key.rsplit("/", 1)[-1].replace('"', "") or "object"
+    # Only plain characters in the header: a key may hold quotes, newlines or anything else.
+    name = re.sub(r"[^\w.\- ]", "_", key.rsplit("/", 1)[-1]) or "object"
     response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
