@@ -65,8 +65,9 @@ def _page_context(request, pattern) -> dict:
 def _template_figures(pattern) -> dict:
     """What the page shows of the pattern's template, worked out once per template text (the
     YAML parsed twice made half of a page's time under a class's load, issue 13)."""
-    key = (pattern.slug, str(pattern.folder), pattern.template_text,
-           repr(pattern.default_request))
+    # Keyed by the template file's modification time: a stat, not a read, on every page.
+    key = (pattern.slug, str(pattern.folder),
+           (pattern.folder / "template.yaml").stat().st_mtime_ns, repr(pattern.default_request))
     if (found := _FIGURES.get(key)) is None:
         if len(_FIGURES) > 256:  # patterns imported and changed: forget the old texts
             _FIGURES.clear()

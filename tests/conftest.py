@@ -131,3 +131,60 @@ def learner_client(lab, learner, service: str, **client_options):
     would have it; `client_options` go to boto3 (another endpoint_url, a botocore Config)."""
     session, found = learner_session(lab, learner)
     return session.client(service, **{"endpoint_url": found["endpoint_url"], **client_options})
+
+
+# -- a class, its instructor and students (tests/classrooms, tests/live, tests/lms) ------------
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth import get_user_model
+
+    def make(username, **fields):
+        return get_user_model().objects.create_user(
+            username=username, password="pw-" + username,
+            email=fields.pop("email", f"{username}@example.edu"), **fields)
+    return make
+
+
+@pytest.fixture
+def instructor(make_user):
+    from classrooms.services import instructor_grant
+
+    make_user("ines")
+    return instructor_grant(username="ines")
+
+
+@pytest.fixture
+def classroom(instructor):
+    from classrooms.services import classroom_create
+
+    return classroom_create(name="Serverless 101", instructor=instructor)
+
+
+@pytest.fixture
+def student(make_user, classroom):
+    from classrooms.services import classroom_join
+
+    user = make_user("sam")
+    classroom_join(user=user, code=classroom.join_code)
+    return user
+
+
+@pytest.fixture
+def other_student(make_user, classroom):
+    from classrooms.services import classroom_join
+
+    user = make_user("olga")
+    classroom_join(user=user, code=classroom.join_code)
+    return user
+
+
+@pytest.fixture
+def other_instructor(make_user):
+    """An instructor with a class of their own."""
+    from classrooms.services import classroom_create, instructor_grant
+
+    make_user("otto")
+    user = instructor_grant(username="otto")
+    classroom_create(name="Otto's class", instructor=user)
+    return user

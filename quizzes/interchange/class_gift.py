@@ -48,7 +48,7 @@ BLANK = "_____"
 def read(text: str) -> Reading:
     """Every usable question of a GIFT file, and what was left out and why."""
     reading, category = Reading(), ""
-    for block, comments in _blocks(text):
+    for block, comments in gift._blocks(text, keep_categories=True):
         if block[0][1].startswith("$CATEGORY:"):
             category = block[0][1].removeprefix("$CATEGORY:").strip()
             block = block[1:]
@@ -59,20 +59,6 @@ def read(text: str) -> Reading:
     if not reading.questions and not reading.skipped:
         raise BankError("line 1: no questions in the file")
     return reading
-
-
-def _blocks(text: str):
-    """As gift._blocks, but $CATEGORY: lines come through: they set the questions' category."""
-    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    block: list[tuple[int, str]] = []
-    comments: list[tuple[int, str]] = []
-    for number, line in enumerate([*lines, ""], 1):
-        if not (line := line.strip()):
-            if block:
-                yield block, comments
-            block, comments = [], []
-        else:
-            (comments if line.startswith("//") else block).append((number, line))
 
 
 def _read_one(block, ident: str, category: str, reading: Reading) -> None:

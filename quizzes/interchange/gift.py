@@ -67,14 +67,16 @@ def dump(questions: list[Question]) -> str:
     return HEADER + "\n\n".join(_dump_one(q) for q in questions) + "\n"
 
 
-def _blocks(text: str):
-    """Questions are separated by blank lines; `//` lines are comments, metadata among them."""
+def _blocks(text: str, *, keep_categories: bool = False):
+    """Questions are separated by blank lines; `//` lines are comments, metadata among them.
+    A `$CATEGORY:` block is skipped, or yielded with `keep_categories` (the class bank's
+    reader files its questions by it)."""
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     block: list[tuple[int, str]] = []
     comments: list[tuple[int, str]] = []
     for number, line in enumerate([*lines, ""], 1):
         if not (line := line.strip()):
-            if block and not block[0][1].startswith("$CATEGORY:"):
+            if block and (keep_categories or not block[0][1].startswith("$CATEGORY:")):
                 yield block, comments
             block, comments = [], []
         else:

@@ -1,51 +1,18 @@
-"""Users, a class and its members; tests that need no lab cloud get an address where none
-answers, so nothing they enqueue reaches another test's (or a developer's) lab cloud."""
+"""A class's TA, a stranger and a clean sandbox (the class, its instructor and students are in
+tests/conftest.py); tests that need no lab cloud get an address where none answers, so nothing
+they enqueue reaches another test's (or a developer's) lab cloud."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from classrooms.services import classroom_create, classroom_join, instructor_grant, ta_add
+from classrooms.services import ta_add
 
 
 @pytest.fixture(autouse=True)
 def no_lab_cloud_unless_asked(request, settings):
     if "lab_cloud" not in request.fixturenames:
         settings.LAB_CLOUD_URL = "http://127.0.0.1:9"
-
-
-@pytest.fixture
-def make_user(db):
-    def make(username, **fields):
-        return get_user_model().objects.create_user(
-            username=username, password="pw-" + username,
-            email=fields.pop("email", f"{username}@example.edu"), **fields)
-    return make
-
-
-@pytest.fixture
-def instructor(make_user):
-    make_user("ines")
-    return instructor_grant(username="ines")
-
-
-@pytest.fixture
-def classroom(instructor):
-    return classroom_create(name="Serverless 101", instructor=instructor)
-
-
-@pytest.fixture
-def student(make_user, classroom):
-    user = make_user("sam")
-    classroom_join(user=user, code=classroom.join_code)
-    return user
-
-
-@pytest.fixture
-def other_student(make_user, classroom):
-    user = make_user("olga")
-    classroom_join(user=user, code=classroom.join_code)
-    return user
 
 
 @pytest.fixture
@@ -59,14 +26,6 @@ def ta(make_user, classroom):
 def stranger(make_user):
     """Signed in, in no class."""
     return make_user("stan")
-
-
-@pytest.fixture
-def other_instructor(make_user):
-    make_user("otto")
-    user = instructor_grant(username="otto")
-    classroom_create(name="Otto's class", instructor=user)
-    return user
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 its `why` saying WHY-RIGHT), so live quiz tests depend on no authors' files."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from classrooms.services import classroom_create, classroom_join, instructor_grant
 from live.sessions import live_start
 from quizzes import bank
 from quizzes.grading import LETTERS, option_order
@@ -43,48 +41,6 @@ def letters():
             return [LETTERS[n] for n, o in enumerate(order) if o.correct]
         return [next(LETTERS[n] for n, o in enumerate(order) if not o.correct)]
     return pick
-
-
-@pytest.fixture
-def make_user(db):
-    def make(username, **fields):
-        return get_user_model().objects.create_user(
-            username=username, password="pw-" + username, email=f"{username}@example.edu",
-            **fields)
-    return make
-
-
-@pytest.fixture
-def instructor(make_user):
-    make_user("ines")
-    return instructor_grant(username="ines")
-
-
-@pytest.fixture
-def classroom(instructor):
-    return classroom_create(name="Serverless 101", instructor=instructor)
-
-
-@pytest.fixture
-def student(make_user, classroom):
-    user = make_user("sam")
-    classroom_join(user=user, code=classroom.join_code)
-    return user
-
-
-@pytest.fixture
-def other_student(make_user, classroom):
-    user = make_user("olga")
-    classroom_join(user=user, code=classroom.join_code)
-    return user
-
-
-@pytest.fixture
-def other_instructor(make_user):
-    make_user("otto")
-    user = instructor_grant(username="otto")
-    classroom_create(name="Otto's class", instructor=user)
-    return user
 
 
 @pytest.fixture
