@@ -39,11 +39,14 @@ sandbox:
 	@scripts/ensure-bubblewrap.sh
 
 # Then what depends on the database again, against a throwaway PostgreSQL (skipped, saying
-# why, where none can be started).
+# why, where none can be started). TEST_WORKERS processes share the tests (pytest-xdist), a
+# test file each at a time, so a module's once-deployed stack is deployed once.
+TEST_WORKERS ?= 2
 test: setup browser sandbox
-	$(PY) -m pytest
-	scripts/with-postgres.sh $(PY) -m pytest $(wildcard tests/quizzes tests/accounts tests/hosting \
-		tests/classrooms tests/sandboxes tests/lms tests/live) -m "not browser" -q
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	scripts/with-postgres.sh $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile \
+		$(wildcard tests/quizzes tests/accounts tests/hosting tests/classrooms tests/sandboxes \
+		tests/lms tests/live) -m "not browser" -q
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

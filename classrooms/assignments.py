@@ -38,6 +38,10 @@ def assignment_validate(*, assignment: Assignment) -> None:
             checks_validate(pattern=pattern, checks=assignment.checks)
         except CheckError as e:
             errors += e.errors
+    elif assignment.kind == Assignment.FIX:
+        from .fixit_catalog import fixit_errors
+
+        errors += fixit_errors(assignment=assignment)
     else:
         from .question_pool import questions_usable
 
@@ -53,14 +57,15 @@ def assignment_validate(*, assignment: Assignment) -> None:
 
 
 def assignment_create(*, classroom: Classroom, title: str, kind: str = Assignment.LAB,
-                      pattern: str = "", scenarios: list[str] | None = None,
+                      pattern: str = "", fixit: str = "", scenarios: list[str] | None = None,
                       checks: list[dict] | None = None, question_ids: list[str] | None = None,
                       opens_at: datetime | None = None, due_at: datetime | None = None,
                       late_policy: str = Assignment.REFUSE, late_penalty_percent: int = 0,
                       attempts_allowed: int = 1,
                       show_answers: str = Assignment.AT_ONCE) -> Assignment:
-    """A lab (pattern, scenarios, checks: the pattern's default checks unless given) or a
-    quiz (question ids). Open labs start deploying into each student's sandbox."""
+    """A lab (pattern, scenarios, checks: the pattern's default checks unless given), a
+    fix-it lab (pattern, fixit: the slug of one of its fix-its) or a quiz (question ids).
+    Open labs start deploying into each student's sandbox."""
     if kind == Assignment.LAB and (found := pattern_get(pattern)):
         if checks is None:
             checks = [c for c in checks_for_pattern(pattern=found) if c.get("default")]
@@ -68,6 +73,7 @@ def assignment_create(*, classroom: Classroom, title: str, kind: str = Assignmen
             scenarios = [found.default_scenario.slug]
     assignment = Assignment(
         classroom=classroom, title=title.strip() or pattern, kind=kind, pattern=pattern,
+        fixit=fixit if kind == Assignment.FIX else "",
         scenarios=scenarios or [], checks=checks or [], question_ids=question_ids or [],
         opens_at=opens_at or timezone.now(), due_at=due_at, late_policy=late_policy,
         late_penalty_percent=late_penalty_percent, attempts_allowed=attempts_allowed,

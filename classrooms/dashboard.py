@@ -10,8 +10,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from patterns.lab import learner_for_user
-from patterns.models import RunRecord
+from patterns.models import FixItDraft, RunRecord
 
+from .fixit_catalog import fixit_tasks
 from .grading import lab_tasks
 from .models import Assignment, AssignmentVisit, Classroom, Submission
 from .services import students_of
@@ -44,6 +45,8 @@ class Grid:
 def _tasks(assignment: Assignment) -> list[dict]:
     if assignment.kind == Assignment.LAB:
         return lab_tasks(assignment=assignment)
+    if assignment.kind == Assignment.FIX:
+        return fixit_tasks(assignment=assignment)
     return [{"id": q, "title": q} for q in assignment.question_ids]
 
 
@@ -62,7 +65,8 @@ def assignment_visit(*, assignment: Assignment, student) -> None:
 
 def last_active(*, assignment: Assignment, students: list) -> dict[int, datetime]:
     """Per student id, their latest sign of work on the assignment: a submission, a visit
-    of its page, or (a lab) a run of its pattern in their sandbox (patterns' run history)."""
+    of its page, or (a lab) a run of its pattern in their sandbox (patterns' run history), or
+    (a fix-it lab) their latest save or try of the fix-it."""
     found: dict[int, datetime] = {}
 
     def seen(student_id, at):
@@ -79,6 +83,12 @@ def last_active(*, assignment: Assignment, students: list) -> dict[int, datetime
         for learner, at in RunRecord.objects.filter(
                 learner__in=list(by_learner), pattern=assignment.pattern).values(
                 "learner").annotate(at=Max("created")).values_list("learner", "at"):
+            seen(by_learner[learner], at)
+    if assignment.kind == Assignment.FIX and students:  # a try or save on the fix-it page
+        by_learner = {learner_for_user(s): s.pk for s in students}
+        for learner, at in FixItDraft.objects.filter(
+                learner__in=list(by_learner), pattern=assignment.pattern,
+                fixit=assignment.fixit).values_list("learner", "updated_at"):
             seen(by_learner[learner], at)
     return found
 

@@ -8,9 +8,11 @@ from django.utils import timezone
 from patterns.catalog import catalog
 from quizzes.models import DOMAIN_CHOICES
 
+from .fixit_catalog import fixit_choices
 from .models import Assignment
 
 BAD_CHECKS = "The checks are not a YAML list of checks: {error}"
+FIXIT_ON_ANOTHER_PATTERN = "The fix-it {fixit!r} is on the pattern {its!r}, not {pattern!r}."
 
 
 def checks_from_yaml(text: str) -> list[dict] | None:
@@ -87,8 +89,15 @@ class ZonedForm(forms.Form):
 
 class AssignmentForm(ZonedForm):
     title = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=[(Assignment.LAB, "Lab"), (Assignment.QUIZ, "Quiz")])
+    kind = forms.ChoiceField(choices=Assignment._meta.get_field("kind").choices)
     pattern = forms.ChoiceField(required=False, choices=[])
+    # A select of every pattern's fix-its as "<pattern>/<fix-it>" (it sets the pattern too);
+    # a bare fix-it slug goes with the pattern chosen. Checked against the pattern's fix-its
+    # on creation (fixit_catalog.fixit_errors), which names an unknown one.
+    fixit = forms.CharField(required=False, label="Fix-it (a fix-it lab)",
+                            widget=forms.Select(choices=[]),
+                            help_text="its pattern is the assignment's; students fix it on "
+                                      "its page and hand in here")
     scenarios = forms.CharField(required=False, help_text="scenario slugs, comma-separated; "
                                 "empty: the pattern's default scenario")
     checks = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}),
@@ -126,9 +135,21 @@ class AssignmentForm(ZonedForm):
             choices += [(f"category:{c}", f"Category {c or '(none)'} ({n})")
                         for c, n in categories]
         self.fields["class_questions"].choices = choices
+        self.fields["fixit"].widget.choices = [("", "—"), *fixit_choices()]
 
     def clean_checks(self):
         return checks_from_yaml(self.cleaned_data["checks"])
+
+    def clean(self):
+        data = super().clean()
+        fixit = (data.get("fixit") or "").strip()
+        if data.get("kind") == Assignment.FIX and "/" in fixit:
+            its, data["fixit"] = fixit.split("/", 1)
+            if data.get("pattern") and data["pattern"] != its:
+                self.add_error("fixit", FIXIT_ON_ANOTHER_PATTERN.format(
+                    fixit=data["fixit"], its=its, pattern=data["pattern"]))
+            data["pattern"] = its
+        return data
 
     def assignment_fields(self) -> dict:
         from .quiz import quiz_question_ids
@@ -138,6 +159,7 @@ class AssignmentForm(ZonedForm):
         scenarios = [s.strip() for s in data["scenarios"].split(",") if s.strip()]
         return {
             "title": data["title"], "kind": data["kind"], "pattern": data["pattern"],
+            "fixit": data["fixit"].strip(),
             "scenarios": scenarios or None, "checks": data["checks"],
             "question_ids": (quiz_question_ids(ids=ids, pattern=data["question_pattern"],
                                                domain=data["question_domain"],

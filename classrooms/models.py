@@ -3,6 +3,8 @@
 A class belongs to one instructor (a user in the `instructors` group); teaching assistants
 are members with the TA role. Lab checks are stored on the assignment (copied from the
 pattern's checks.yaml when it is made), so an instructor's change is what a re-grade uses.
+A fix-it lab (kind FIX) names one of its pattern's fix-its (patterns/fixits.py): its checks
+are the fix-it's own, run against what the student deployed from the fix-it page.
 """
 
 from django.conf import settings
@@ -64,13 +66,15 @@ class RosterEntry(models.Model):
 
 
 class Assignment(models.Model):
-    LAB, QUIZ = "lab", "quiz"
+    LAB, QUIZ, FIX = "lab", "quiz", "fix"
     REFUSE, PENALTY = "refuse", "penalty"
     AT_ONCE, AFTER_DUE = "at_once", "after_due"
     classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assignments")
     title = models.CharField(max_length=200)
-    kind = models.CharField(max_length=4, choices=[(LAB, "Lab"), (QUIZ, "Quiz")], default=LAB)
+    kind = models.CharField(max_length=4, default=LAB,
+                            choices=[(LAB, "Lab"), (QUIZ, "Quiz"), (FIX, "Fix-it lab")])
     pattern = models.SlugField(blank=True)
+    fixit = models.SlugField(blank=True)  # FIX: the fix-it's slug in the pattern's fixits.yaml
     scenarios = models.JSONField(default=list, blank=True)  # scenario slugs that must pass
     checks = models.JSONField(default=list, blank=True)  # check documents (checks.yaml form)
     question_ids = models.JSONField(default=list, blank=True)  # quizzes.Question.bank_id
@@ -120,6 +124,8 @@ class Submission(models.Model):
     results = models.JSONField(default=list)  # per task: id, title, passed, message, hint...
     trace = models.JSONField(default=list)  # the runs' trace JSON it was graded on
     answers = models.JSONField(default=dict, blank=True)  # quiz: bank_id -> chosen letters
+    files = models.JSONField(default=dict, blank=True)  # fix-it: path -> the text graded
+    notices = models.JSONField(default=list, blank=True)  # fix-it: what the teacher should know
     late = models.BooleanField(default=False)
     at = models.DateTimeField(default=timezone.now)
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from .models import Assignment, Regrade
 
-NOT_A_LAB = "Only a lab's work is re-graded: a quiz is graded when it is submitted."
+NOT_A_LAB = ("Only a lab's work is re-graded: a quiz is graded when it is submitted, a fix-it "
+             "lab when it is handed in.")
 ALREADY_QUEUED = "A re-grade is already {state}: it will use the checks as they are now."
 # A re-grade still queued or running after this long lost its worker: another may be queued.
 STALE_AFTER = timedelta(hours=1)

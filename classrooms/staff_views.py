@@ -12,6 +12,7 @@ from . import services
 from .access import assignment_for_staff
 from .assignments import assignment_checks_update, assignment_create, extension_grant
 from .dashboard import dashboard_grid, gradebook, gradebook_csv
+from .fixit_catalog import assignment_fixit
 from .forms import AssignmentForm, ChecksForm, ExtensionForm, RosterForm, UsernameForm
 from .models import Assignment, Membership
 from .quiz import quiz_item_analysis
@@ -119,7 +120,7 @@ def _dashboard_context(request, found, checks_form=None) -> dict:
                "is_instructor": found.classroom.instructor_id == request.user.pk}
     if found.kind == Assignment.QUIZ:
         context["items"] = quiz_item_analysis(assignment=found)
-    elif context["is_instructor"]:
+    elif found.kind == Assignment.LAB and context["is_instructor"]:
         context["checks_form"] = checks_form or ChecksForm.for_assignment(found)
     return context
 
@@ -197,12 +198,19 @@ def work(request, classroom_id, assignment_id, user_id):
                                  assignment_id=assignment_id)
     student = student_of_class(assignment=found, student_id=user_id)
     submission = work_view(viewer=request.user, assignment=found, student=student)
-    state = sandbox_state(student=student, stack=found.pattern) \
-        if found.kind == Assignment.LAB else []
+    state = sandbox_state(student=student, stack=_stack(found)) \
+        if found.kind in (Assignment.LAB, Assignment.FIX) else []
     return render(request, "classrooms/work.html",
                   {"assignment": found, "classroom": found.classroom, "student": student,
                    "submission": submission, "state": state,
                    "state_error": state if isinstance(state, str) else ""})
+
+
+def _stack(assignment: Assignment) -> str:
+    """The stack the assignment's work is in: the pattern's, or the fix-it's own."""
+    found = assignment_fixit(assignment=assignment) if assignment.kind == Assignment.FIX \
+        else None
+    return found[1].stack if found else assignment.pattern
 
 
 @require_POST

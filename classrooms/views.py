@@ -11,6 +11,8 @@ from . import services
 from .access import assignment_for_student
 from .assignments import due_for
 from .dashboard import assignment_visit
+from .fixit_catalog import assignment_fixit, fixit_tasks
+from .fixit_work import fixit_work_check
 from .forms import AssignmentForm, ClassForm, JoinForm
 from .grading import lab_tasks, lab_work_check, submission_latest
 from .models import ViewLog
@@ -87,6 +89,10 @@ def _assignment_context(request, assignment, submission=None, error=None):
                "due": due_for(assignment=assignment, student=request.user)}
     if assignment.kind == assignment.LAB:
         context["tasks"] = lab_tasks(assignment=assignment)
+    elif assignment.kind == assignment.FIX:
+        context["tasks"] = fixit_tasks(assignment=assignment)
+        found = assignment_fixit(assignment=assignment)
+        context["fixit"] = found[1] if found else None
     else:
         attempts = assignment.submissions.filter(student=request.user).count()
         context["attempts_left"] = assignment.attempts_allowed - attempts
@@ -111,12 +117,14 @@ def assignment(request, classroom_id, assignment_id):
 @require_POST
 @login_required
 def check(request, classroom_id, assignment_id):
-    """Check my work: scenarios and checks in the student's own sandbox."""
+    """Check my work: scenarios and checks in the student's own sandbox (a fix-it lab: its
+    checks against what the student deployed from the fix-it page)."""
     found = assignment_for_student(user=request.user, classroom_id=classroom_id,
                                    assignment_id=assignment_id)
     submission, error = None, None
+    work_check = fixit_work_check if found.kind == found.FIX else lab_work_check
     try:
-        submission = lab_work_check(assignment=found, student=request.user)
+        submission = work_check(assignment=found, student=request.user)
     except ValidationError as e:
         error = " ".join(e.messages)
     if not request.htmx:

@@ -50,3 +50,42 @@ def run_records_recent(*, learner: str, pattern: str):
 def run_record_get(*, learner: str, pattern: str, pk: int) -> RunRecord | None:
     """The learner's own run, or None (another learner's run is not theirs to see)."""
     return RunRecord.objects.filter(learner=learner, pattern=pattern, pk=pk).first()
+
+
+class FixItDraft(models.Model):
+    """A learner's work on one fix-it lab (issue 16): the files as they last sent them, how
+    many tries failed (hint k shows after the k-th), when every check first passed, when they
+    asked for the solution, and what their last try found (shown again on the page). Keyed
+    like RunRecord by learner_for(): nobody else's page reads or writes it."""
+
+    learner = models.CharField(max_length=64)
+    pattern = models.SlugField(max_length=100)
+    fixit = models.SlugField(max_length=100)
+    files = models.JSONField(default=dict)  # editable path -> text
+    tries = models.PositiveIntegerField(default=0)
+    failed_tries = models.PositiveIntegerField(default=0)
+    last_result = models.JSONField(null=True, blank=True)  # fixit_views.result_document()
+    solved_at = models.DateTimeField(null=True, blank=True)
+    solution_shown_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["learner", "pattern", "fixit"],
+                                               name="one_draft_per_learner_fixit")]
+
+    def __str__(self) -> str:
+        return f"{self.learner}'s draft of {self.pattern}/{self.fixit}"
+
+
+def fixit_draft_get(*, learner: str, pattern: str, fixit: str) -> FixItDraft | None:
+    """The learner's own draft of the fix-it, or None (never another learner's)."""
+    return FixItDraft.objects.filter(learner=learner, pattern=pattern, fixit=fixit).first()
+
+
+def fixit_draft_save(*, learner: str, pattern: str, fixit: str, files: dict[str, str],
+                     **fields) -> FixItDraft:
+    """Keep the learner's files (and any of the draft's other fields given), creating the
+    draft on their first save."""
+    draft, _ = FixItDraft.objects.update_or_create(
+        learner=learner, pattern=pattern, fixit=fixit, defaults={"files": files, **fields})
+    return draft

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import experiment_views, history_views, reference_views, sandbox_views, views, widget_views
+from . import (
+    experiment_views,
+    fixit_views,
+    history_views,
+    reference_views,
+    sandbox_views,
+    views,
+    widget_views,
+)
 
 app_name = "patterns"
 urlpatterns = [
@@ -31,4 +39,9 @@ urlpatterns = [
          experiment_views.predict, name="experiment_predict"),
     path("patterns/<slug:slug>/experiments/<slug:experiment>/run/", experiment_views.run,
          name="experiment_run"),
+    path("patterns/<slug:slug>/fix/<slug:fixit>/", fixit_views.page, name="fixit"),
+    path("patterns/<slug:slug>/fix/<slug:fixit>/try/", fixit_views.try_fix, name="fixit_try"),
+    path("patterns/<slug:slug>/fix/<slug:fixit>/reset/", fixit_views.reset, name="fixit_reset"),
+    path("patterns/<slug:slug>/fix/<slug:fixit>/solution/", fixit_views.solution,
+         name="fixit_solution"),
 ]

@@ -113,9 +113,12 @@ class ShardedLabClient:
         self._boot_ids[learner] = boot_id
         return found
 
-    def deploy(self, learner: str, path: str, stack: str | None = None) -> dict:
+    def deploy(self, learner: str, path: str, stack: str | None = None,
+               files: dict[str, str] | None = None) -> dict:
         deployment = self._guarded(learner, self._checked(learner), "deploy", learner, path,
-                                   stack=stack)
+                                   stack=stack, files=files)
+        if files is not None:  # a learner's edits (a fix-it): not rebuilt after a restart
+            return deployment
         record, made = Deployed.objects.get_or_create(
             learner=learner, stack=deployment.get("stack_name") or stack,
             defaults={"folder": path})
@@ -123,6 +126,9 @@ class ShardedLabClient:
             record.folder = path
             record.save(update_fields=["folder", "at"])
         return deployment
+
+    def deployment(self, learner: str, stack: str) -> dict | None:
+        return self._guarded(learner, self._checked(learner), "deployment", learner, stack)
 
     def reset(self, learner: str, *, forget: bool = False) -> dict:
         answer = self._guarded(learner, self.shard_for(learner), "reset", learner,

@@ -16,9 +16,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CANARY_SECRETS = {"DJANGO_SECRET_KEY": "canary-django-secret",
                   "DATABASE_URL": "postgres://canary:canary-db-url@canary.invalid/canary",
                   "AWS_SECRET_ACCESS_KEY": "canary-app-aws-secret"}
-os.environ.update(CANARY_SECRETS)
-# Patterns imported with `lab import` go to a folder of this run's own.
-os.environ.setdefault("LAB_IMPORTS_DIR", tempfile.mkdtemp(prefix="lab-imports-"))
+
+
+def pytest_configure(config):
+    # With pytest-xdist (`-n`), the process that hands out tests runs none: its workers, which
+    # inherit its environment and read their settings at start, set the canaries themselves.
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    os.environ.update(CANARY_SECRETS)
+    # Patterns imported with `lab import` go to a folder of this process's own (a worker's
+    # imports and clean-ups must not show in the other's catalog).
+    os.environ.setdefault("LAB_IMPORTS_DIR", tempfile.mkdtemp(prefix="lab-imports-"))
+
 # Asynchronous retries wait 1 and 2 minutes on AWS; tests run lab time 200 times faster.
 os.environ.setdefault("LAB_ASYNC_DELAY_SCALE", "0.005")
 

@@ -62,8 +62,20 @@ class LabClient:
     def sandbox(self, learner: str) -> dict:
         return self._call("POST", "sandboxes", {"learner": learner})
 
-    def deploy(self, learner: str, path: str, stack: str | None = None) -> dict:
-        return self._call("POST", "deploy", {"learner": learner, "path": path, "stack": stack})
+    def deploy(self, learner: str, path: str, stack: str | None = None,
+               files: dict[str, str] | None = None) -> dict:
+        """Deploy the SAM folder at `path` as `stack`; with `files` (relative path -> text),
+        a copy of it with those files laid over it (a refused or failed deploy leaves the
+        learner's stack as it was)."""
+        payload = {"learner": learner, "path": path, "stack": stack}
+        if files is not None:
+            payload["files"] = files
+        return self._call("POST", "deploy", payload)
+
+    def deployment(self, learner: str, stack: str) -> dict | None:
+        """What is deployed as `stack` in the learner's sandbox now (None: nothing)."""
+        query = urllib.parse.urlencode({"learner": learner, "stack": stack})
+        return self._call("GET", f"deployment?{query}")["deployment"]
 
     def reset(self, learner: str, *, forget: bool = False) -> dict:
         """Empty the learner's sandbox; with `forget`, drop it and its credentials too (an

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -21,10 +22,23 @@ from werkzeug.wrappers import Request, Response
 
 from . import trace
 from .accounts import InvalidLearner
+from .awslambda.build import package_size_refused
 from .awslambda.runtime.functions import Throttled
 from .clock import ClockError, duration_seconds
-from .deploy.sam import TemplateError
-from .deploy.stack import DeployError, stack_deploy
+from .deploy.drafts import (
+    DraftError,
+    deployment_describe,
+    draft_make,
+    draft_remove,
+    drafts_forget,
+    drafts_tidy,
+    handlers_import_checked,
+    paths_inside_checked,
+    stack_exists,
+)
+from .deploy.prepared import template_prepare
+from .deploy.sam import TemplateError, template_read
+from .deploy.stack import STACK_NAME, DeployError, stack_deploy
 from .inventory import (
     NO_SUCH_OBJECT,
     InventoryError,
@@ -46,6 +60,9 @@ MIN_FREE_MB_VARIABLE = "LAB_DEPLOY_MIN_FREE_MB"
 MIN_FREE_MB_DEFAULT = 200
 DISK_FULL = ("The lab's disk is nearly full ({free} MB free in its data directory, {needed} MB "
              "needed), so nothing new can be deployed now; tell whoever runs the lab.")
+PREVIOUS_BACK = ("The stack's previous version is deployed again: your sandbox is as it was "
+                 "(its tables and queues start empty)")
+PREVIOUS_LOST = "The stack's previous version could not be deployed again either: {error}"
 BAD_MIN_FREE = "LAB_DEPLOY_MIN_FREE_MB is a whole number of megabytes, not {value!r}"
 
 
@@ -57,10 +74,14 @@ class ControlApi:
     def __init__(self, cloud):
         self.cloud = cloud
         self.boot_id = secrets.token_hex(8)
+        # (account, stack) -> the folder of its last deploy that succeeded, and a lock each
+        self.last_good: dict[tuple[str, str], Path] = {}
+        self._deploying: dict[tuple[str, str], threading.Lock] = {}
         self.routes = Map([
             Rule("/_lab/health", endpoint="health", methods=["GET"]),
             Rule("/_lab/sandboxes", endpoint="sandbox", methods=["POST"]),
             Rule("/_lab/deploy", endpoint="deploy", methods=["POST"]),
+            Rule("/_lab/deployment", endpoint="deployment", methods=["GET"]),
             Rule("/_lab/reset", endpoint="reset", methods=["POST"]),
             Rule("/_lab/invoke", endpoint="invoke", methods=["POST"]),
             Rule("/_lab/recycle", endpoint="recycle", methods=["POST"]),
@@ -122,18 +143,89 @@ class ControlApi:
         return {**self._sandbox(params).as_json(), "boot_id": self.boot_id}
 
     def deploy(self, params):
+        """Deploy a SAM folder as a stack of the learner's sandbox. With `files` (relative
+        path -> text), a copy of the folder with those files laid over it (drafts.py), checked
+        before the stack is touched: its template translates, each function's package is
+        within Lambda's unzipped limit, each handler imports. A deploy that fails after the
+        old stack was removed deploys the last good version again (and says so)."""
         sandbox = self._sandbox(params)
         folder = Path(params.get("path", ""))
         if not (folder.is_dir() and any((folder / n).exists()
                                         for n in ("template.yaml", "template.yml"))):
             raise ControlError(NOT_A_FOLDER.format(path=folder))
         stack = params.get("stack") or folder.name
+        if not STACK_NAME.match(stack):  # before it names a folder of drafts
+            raise ControlError(f"invalid stack name {stack!r}")
+        files = params.get("files")
         self._disk_space_checked()
-        deployment = stack_deploy(sandbox=sandbox, folder=folder, stack_name=stack,
-                                  build_cache=self.cloud.data_dir / "builds")
-        for function_name, target in deployment.dead_letter_targets.items():
-            self.cloud.dead_letters[(sandbox.account_id, function_name)] = target
+        key = (sandbox.account_id, stack)
+        with self._deploying.setdefault(key, threading.Lock()):
+            target = folder
+            if files is not None:
+                try:
+                    target = draft_make(data_dir=self.cloud.data_dir,
+                                        account_id=sandbox.account_id, stack=stack,
+                                        source=folder, files=files)
+                except DraftError as e:
+                    raise ControlError(str(e)) from None
+            try:
+                deployment = self._deploy_checked(sandbox, target, stack, key,
+                                                  draft=files is not None)
+            except BaseException:
+                if target != folder and target != self.last_good.get(key):
+                    draft_remove(target)
+                raise
+            self.last_good[key] = target
+            drafts_tidy(keep={target}, data_dir=self.cloud.data_dir,
+                        account_id=sandbox.account_id, stack=stack)
+        self._dead_letters_keep(sandbox, deployment)
         return deployment.as_json()
+
+    def _dead_letters_keep(self, sandbox, deployment) -> None:
+        for function_name, dead_letter in deployment.dead_letter_targets.items():
+            self.cloud.dead_letters[(sandbox.account_id, function_name)] = dead_letter
+
+    def _deploy_checked(self, sandbox, folder: Path, stack: str, key, *, draft: bool):
+        build_cache = self.cloud.data_dir / "builds"
+        template = template_read(folder)
+        if draft:
+            try:
+                paths_inside_checked(template, folder)
+            except DraftError as e:
+                raise ControlError(str(e)) from None
+        refused = package_size_refused(template, folder)  # before anything is read or zipped
+        if refused:
+            raise ControlError(refused)
+        if draft:
+            prepared = template_prepare(folder=folder, region=sandbox.region,
+                                        build_cache=build_cache)  # TemplateError: refused
+            try:
+                handlers_import_checked(runtime=self.cloud.runtime, sandbox=sandbox,
+                                        prepared=prepared)
+            except DraftError as e:
+                raise ControlError(str(e)) from None
+        existed = stack_exists(sandbox, stack)
+        try:
+            return stack_deploy(sandbox=sandbox, folder=folder, stack_name=stack,
+                                build_cache=build_cache)
+        except DeployError as e:
+            previous = self.last_good.get(key)
+            if not (existed and previous and previous.is_dir()
+                    and not stack_exists(sandbox, stack)):
+                raise
+            try:
+                self._dead_letters_keep(sandbox, stack_deploy(
+                    sandbox=sandbox, folder=previous, stack_name=stack, build_cache=build_cache))
+            except (DeployError, TemplateError) as again:
+                raise ControlError(f"{e}. {PREVIOUS_LOST.format(error=again)}") from None
+            raise ControlError(f"{e}. {PREVIOUS_BACK}") from None
+
+    def deployment(self, params):
+        """What is deployed now as `stack` (as a deploy answers), without deploying:
+        {"deployment": null} when the sandbox has no such stack."""
+        sandbox = self._sandbox(params)
+        stack = params.get("stack", "")
+        return {"deployment": deployment_describe(sandbox, stack)}
 
     def _disk_space_checked(self) -> None:
         """A deploy writes builds and function code under the data directory: refused, saying
@@ -155,6 +247,8 @@ class ControlApi:
         self.cloud.runtime.reap(account_id=sandbox.account_id)
         self.cloud.provisioned.forget(sandbox.account_id)
         self.cloud.accounts.reset(sandbox.account_id)
+        self.last_good = {k: v for k, v in self.last_good.items() if k[0] != sandbox.account_id}
+        drafts_forget(data_dir=self.cloud.data_dir, account_id=sandbox.account_id)
         self.cloud.recorder.forget(sandbox.account_id)
         self.cloud.events.forget(sandbox.account_id)
         if params.get("forget"):  # an idle sandbox evicted: its credentials and memory go too

@@ -41,6 +41,8 @@ from .eventbridge.plane import EventPlane
 from .firehose import moto_patch as firehose_patch
 from .firehose.delivery import Firehose
 from .http_server import KeepAliveRequestHandler
+from .iam import enforce as iam_enforce
+from .iam import moto_patch as iam_patch
 from .kinesis import moto_patch as kinesis_patch
 from .s3 import moto_patch as s3_patch
 from .sns import moto_patch as sns_patch
@@ -143,6 +145,12 @@ class LabApp:
             return start_response(status_line, headers, exc_info)
 
         try:
+            # A handler's call: its execution role's identity policies decide (iam/enforce.py).
+            if caller.startswith("function:") and (denied := iam_enforce.refusal(
+                    environ, service=service, body=body, account_id=account_id,
+                    access_key=key, region=wire.region(environ))):
+                event.update(error=denied.code, message=denied.message)
+                return iam_enforce.refuse(environ, recording_start_response, denied)
             if service == "lambda" and invoke_api.INVOKE_PATH.match(environ.get("PATH_INFO", "")):
                 return invoke_api.handle(self.cloud, environ, recording_start_response,
                                          account_id=account_id, region=wire.region(environ),
@@ -196,6 +204,7 @@ class LabCloud:
         sns_patch.install()
         redrive_policy.install()
         deploy_patch.install()  # moto's CloudFormation reads a JSON template as JSON
+        iam_patch.install()  # roles keep the managed policies a template attaches
         self.quotas = quotas.QuotaBook()  # LAB_QUOTA_*; per sandbox by POST /_lab/settings
         self.sqs_mappings = SqsMappings(invoke=self.invoke, recorder=self.recorder)
         sqs_patch.install(self.sqs_mappings)

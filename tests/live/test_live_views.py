@@ -133,6 +133,20 @@ def test_pacing_without_htmx_redirects_to_the_projector(client, instructor, live
     assert response.status_code == 302 and response["Location"] == url("host", live.pk)
 
 
+def test_after_a_pacing_post_without_htmx_the_main_control_has_the_focus(client, instructor,
+                                                                          live):
+    # A native form post (no JavaScript, or before htmx took the form) reloads the projector:
+    # the next step's button is focused, so the keyboard goes on where it was.
+    client.force_login(instructor)
+    response = client.post(url("pace", live.pk), {"action": "show", "index": -1}, follow=True)
+    html = response.content.decode()
+    assert '<button id="pace-primary" autofocus name="action" value="close">' in html
+    assert html.count("autofocus") == 1
+    # A swap by htmx keeps the focus where the person had it (htmx restores it by id).
+    swapped = client.get(url("host", live.pk), **HX).content.decode()
+    assert "Close answers" in swapped and "autofocus" not in swapped
+
+
 @pytest.mark.parametrize("data, message", [
     ({"action": "explode", "index": -1}, "That is not a step of the quiz"),
     ({"action": "show", "index": 4}, "The quiz has moved on"),

@@ -1,6 +1,7 @@
 """`manage.py lab`: the command line, the same engine as the pages."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,42 @@ def test_runserver_starts_the_lab_cloud_when_none_answers(tmp_path):
     assert f"Lab cloud: http://127.0.0.1:{cloud}" in output
     with pytest.raises(OSError):  # it was runserver's own: gone with it
         urllib.request.urlopen(f"http://127.0.0.1:{cloud}/_lab/health", timeout=5)
+
+
+
+def _session_from_env(exports: str):
+    """A boto3 session from `lab env`'s exports, as a learner's shell would use them."""
+    import boto3
+
+    env = dict(line.removeprefix("export ").split("=", 1) for line in exports.splitlines())
+    return boto3.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                         aws_session_token=env["AWS_SESSION_TOKEN"], region_name="us-east-1")
+
+
+def test_reset_empties_the_learners_sandbox(lab_cloud, capsys):
+    lab("deploy", "rest-api", "--learner", "cli-reset", "--json", capsys=capsys)
+    functions = _session_from_env(lab("env", "--learner", "cli-reset", capsys=capsys)).client(
+        "lambda", endpoint_url=lab_cloud.url)
+    assert functions.list_functions()["Functions"]  # deployed: the reset has work to do
+
+    said = lab("reset", "--learner", "cli-reset", capsys=capsys)
+
+    assert re.fullmatch(r"Reset account \d{12} in [\d.]+ s\n", said)
+    functions = _session_from_env(lab("env", "--learner", "cli-reset", capsys=capsys)).client(
+        "lambda", endpoint_url=lab_cloud.url)  # a reset sandbox issues new credentials
+    assert functions.list_functions()["Functions"] == []
+
+
+def test_clock_shows_and_fast_forwards_the_sandboxs_lab_time(lab_cloud, capsys):
+    before = json.loads(lab("clock", "--learner", "cli-clock", "--json", capsys=capsys))
+    advanced = json.loads(lab("clock", "--learner", "cli-clock", "--advance", "24h", "--json",
+                              capsys=capsys))
+    after = json.loads(lab("clock", "--learner", "cli-clock", "--json", capsys=capsys))
+
+    assert advanced["account_id"] == before["account_id"] == after["account_id"]
+    assert advanced["fired"] == []  # nothing is scheduled in an empty sandbox
+    # A day ahead of real time now (the lab time moves on with real time from there).
+    assert 86_400 <= after["offset_seconds"] - before["offset_seconds"] < 86_400 + 60
+    said = lab("clock", "--learner", "cli-clock", capsys=capsys)
+    assert said.startswith(f"Account {after['account_id']}: lab time ") and "+86" in said

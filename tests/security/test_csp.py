@@ -22,6 +22,7 @@ from quizzes.store import bank_store
 ROOT = Path(settings.BASE_DIR)
 # Named routes that answer no HTML page of their own (POST-only, or a file download).
 NOT_PAGES = {"patterns:run", "patterns:widget", "patterns:download", "patterns:sandbox_object",
+             "patterns:fixit_reset", "patterns:fixit_solution",  # POST, then a redirect
              "quizzes:practice_answer",
              "quizzes:exam_start", "quizzes:exam_save", "quizzes:results_csv",
              "accounts:logout"}
@@ -91,7 +92,8 @@ def site_pages(client, db, django_user_model, lab_cloud):
     pages["run fragment, passed"] = client.post(
         "/patterns/rest-api/run/", {"scenario": "create-then-get"},
         HTTP_HX_REQUEST="true").content.decode()
-    for path in ("/patterns/rest-api/sandbox/", "/patterns/rest-api/runs/"):
+    for path in ("/patterns/rest-api/sandbox/", "/patterns/rest-api/runs/",
+                 "/patterns/rest-api/fix/missing-permission/"):
         pages[path] = get_page(client, path)
     pages["/patterns/rest-api/sandbox/events/ (fragment)"] = client.get(
         "/patterns/rest-api/sandbox/events/", HTTP_HX_REQUEST="true").content.decode()
@@ -104,7 +106,10 @@ def site_pages(client, db, django_user_model, lab_cloud):
              "/patterns/rest-api/sandbox/invoke/": {"function": "CreateOrderFunction",
                                                      "event": "{not json"},
              "/patterns/rest-api/experiments/cold-starts/predict/": {"prediction": "0"},
-             "/patterns/rest-api/experiments/cold-starts/run/": {"knob": "not a value"}}
+             "/patterns/rest-api/experiments/cold-starts/run/": {"knob": "not a value"},
+             # A fix-it's try refused at its editor (a template that does not parse).
+             "/patterns/rest-api/fix/missing-permission/try/": {
+                 "file:template.yaml": "Resources: [unclosed\n"}}
     for path, data in posts.items():
         pages[f"{path} (POST)"] = client.post(path, data, HTTP_HX_REQUEST="true"
                                               ).content.decode()

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from classrooms.assignments import assignment_create
 from classrooms.dashboard import gradebook_csv
-from classrooms.models import Classroom
+from classrooms.fixit_catalog import fixit_tasks
+from classrooms.models import Assignment, Classroom
 from classrooms.services import classroom_create, instructor_grant, roster_import
 
 
@@ -36,11 +37,14 @@ class Command(BaseCommand):
         new.add_argument("name")
         new.add_argument("--instructor", required=True)
         new.add_argument("--json", action="store_true")
-        assign = commands.add_parser("assign", help="a lab assignment of pattern SLUG")
+        assign = commands.add_parser("assign", help="a lab (or --fixit: a fix-it lab) "
+                                     "assignment of pattern SLUG")
         assign.add_argument("class_id", type=int)
         assign.add_argument("slug")
         assign.add_argument("--scenario", action="append", dest="scenarios",
                             help="a scenario that must pass (repeat; default: the pattern's)")
+        assign.add_argument("--fixit", metavar="FIXIT",
+                            help="a fix-it lab instead: the slug of one of the pattern's fix-its")
         assign.add_argument("--title")
         assign.add_argument("--opens", help="ISO date-time (UTC unless it names a zone)")
         assign.add_argument("--due", help="ISO date-time (UTC unless it names a zone)")
@@ -85,17 +89,21 @@ class Command(BaseCommand):
                      "join_path": f"/classes/join/{found.join_code}/"}, json,
                     f"Class {found.pk} {found.name!r}: join code {found.join_code}")
 
-    def do_assign(self, *, class_id, slug, scenarios=None, title=None, opens=None, due=None,
-                  json: bool = False, **options):
-        found = assignment_create(classroom=self._classroom(class_id), title=title or slug,
-                                  pattern=slug, scenarios=scenarios, opens_at=_when(opens),
-                                  due_at=_when(due))
-        self._print({"id": found.pk, "class_id": class_id, "pattern": slug,
-                     "scenarios": found.scenarios, "checks": [c["id"] for c in found.checks],
+    def do_assign(self, *, class_id, slug, scenarios=None, fixit=None, title=None, opens=None,
+                  due=None, json: bool = False, **options):
+        kind = {"kind": Assignment.FIX, "fixit": fixit} if fixit else {"scenarios": scenarios}
+        found = assignment_create(classroom=self._classroom(class_id),
+                                  title=title or (f"{slug}: {fixit}" if fixit else slug),
+                                  pattern=slug, opens_at=_when(opens), due_at=_when(due), **kind)
+        checks = [t["id"] for t in fixit_tasks(assignment=found)] if fixit \
+            else [c["id"] for c in found.checks]
+        self._print({"id": found.pk, "class_id": class_id, "kind": found.kind, "pattern": slug,
+                     "fixit": found.fixit, "scenarios": found.scenarios, "checks": checks,
                      "opens": found.opens_at.isoformat(),
                      "due": found.due_at.isoformat() if found.due_at else None}, json,
-                    f"Assignment {found.pk}: {slug} ({', '.join(found.scenarios)}), "
-                    f"{len(found.checks)} check(s)")
+                    f"Assignment {found.pk}: {slug} fix-it {fixit}, {len(checks)} check(s)"
+                    if fixit else f"Assignment {found.pk}: {slug} "
+                    f"({', '.join(found.scenarios)}), {len(checks)} check(s)")
 
     def do_roster(self, *, class_id, csv, **options):
         classroom = self._classroom(class_id)

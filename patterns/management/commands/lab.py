@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from patterns.catalog import catalog, pattern_get
 from patterns.experiments import pattern_experiments
+from patterns.fixits import pattern_fixits
 from patterns.lab import lab_cloud_ensure, lab_cloud_stop, lab_control_token
 from patterns.runs import run_scenario
 from serverless_lab.cloud.client import LabCloudError
@@ -118,7 +119,9 @@ class Command(BaseCommand):
                      "experiments": [{"slug": e.slug, "title": e.title,
                                       "knob": {"name": e.knob.name, "values": list(e.knob.values),
                                                "default": e.knob.default}}
-                                     for e in pattern_experiments(p).values()]}
+                                     for e in pattern_experiments(p).values()],
+                     "fixits": [{"slug": f.slug, "title": f.title, "kind": f.kind}
+                                for f in pattern_fixits(p).values()]}
                     for p in catalog().values()]
         text = "\n".join(f"{p['slug']:<22} {p['title']}\n" + "\n".join(
             f"  {s['slug']:<20} {s['title']}" for s in p["scenarios"]) for p in patterns)

@@ -58,3 +58,39 @@ def built_folder(path: Path, *, cache_dir: Path) -> Path:
         cache_dir.mkdir(parents=True, exist_ok=True)
         staging.rename(target)
         return target
+
+
+# Lambda's limit on a function's code and layers unzipped (content/aws_numbers.yaml
+# lambda.package_unzipped: 250 MB) and AWS's own words when a package is over it.
+PACKAGE_UNZIPPED_MAX_BYTES = 250 * 1024 * 1024
+PACKAGE_TOO_LARGE = ("{logical_id}: Unzipped size must be smaller than {limit} bytes "
+                     "(its code and layers are {size:,} bytes unzipped)")
+
+
+def unzipped_size(path: Path) -> int:
+    """The bytes a code path unzips to, summed from the files' sizes before anything is read
+    or zipped (a symlink counts as itself, never as what it names)."""
+    if path.is_file():
+        return path.lstat().st_size
+    return sum(file.lstat().st_size for file in path.rglob("*")
+               if not file.is_symlink() and file.is_file()
+               and not SKIPPED_FILES & set(file.relative_to(path).parts))
+
+
+def package_size_refused(template: dict, folder: Path) -> str | None:
+    """AWS's refusal for the first function whose code and local layers are over Lambda's
+    unzipped limit, or None. Checked before anything is built, zipped or created."""
+    from serverless_lab.cloud.deploy.sam import function_code_folders, layer_content_folders
+
+    layers = {logical_id: unzipped_size(path)
+              for logical_id, (path, _) in layer_content_folders(template, folder).items()}
+    defaults = (template.get("Globals") or {}).get("Function") or {}
+    for logical_id, path in function_code_folders(template, folder).items():
+        properties = template["Resources"][logical_id].get("Properties") or {}
+        named = properties.get("Layers", defaults.get("Layers")) or []
+        size = unzipped_size(path) + sum(
+            layers.get(layer.get("Ref"), 0) for layer in named if isinstance(layer, dict))
+        if size >= PACKAGE_UNZIPPED_MAX_BYTES:
+            return PACKAGE_TOO_LARGE.format(logical_id=logical_id, size=size,
+                                            limit=PACKAGE_UNZIPPED_MAX_BYTES)
+    return None

@@ -125,6 +125,10 @@ def stack_deploy(*, sandbox: Sandbox, folder: Path, stack_name: str,
     moto_template, rest_api_bodies, stages, deferred = adapt_for_moto(
         resources, stack_name, left_out=[logical_id for logical_id, _ in left_out])
     if existing:
+        # The lab replaces a changed stack (AWS would update it in place, keeping a bucket
+        # and its objects); a non-empty bucket survives moto's delete and its name would then
+        # refuse the new stack's bucket, so the stack's buckets are emptied first.
+        _buckets_emptied(sandbox, cloudformation, stack_name)
         cloudformation.delete_stack(StackName=stack_name)
     try:
         refused = functions_refused(sandbox.account_id, [
@@ -378,6 +382,23 @@ def _upload(s3, bucket: str, artifacts: dict[str, bytes]) -> None:
         s3.create_bucket(Bucket=bucket)
     for key, data in artifacts.items():
         s3.put_object(Bucket=bucket, Key=key, Body=data)
+
+
+def _buckets_emptied(sandbox: Sandbox, cloudformation, stack_name: str) -> None:
+    s3 = sandbox.client("s3")
+    resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    for resource in resources:
+        if resource["ResourceType"] != "AWS::S3::Bucket" or not resource.get("PhysicalResourceId"):
+            continue
+        bucket = resource["PhysicalResourceId"]
+        try:
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+                doomed = [{"Key": o["Key"], "VersionId": o["VersionId"]}
+                          for o in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+                if doomed:
+                    s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+        except ClientError:  # already gone
+            continue
 
 
 def _delete_quietly(cloudformation, stack_name: str) -> None:

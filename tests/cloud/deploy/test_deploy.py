@@ -105,3 +105,39 @@ def test_a_requirement_that_cannot_be_installed_is_a_located_error(lab, learner,
     (folder / "requirements.txt").write_text("no-such-package-serverless-lab==0.0.1\n")
     with pytest.raises(LabCloudError, match=r"requirements\.txt: cannot install"):
         lab.deploy(learner, str(folder), stack="bad-deps")
+
+
+BUCKET_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "uploads-${AWS::AccountId}"
+  Orders:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: %d
+"""
+
+
+def test_a_changed_stack_with_a_named_bucket_holding_objects_deploys_again(
+        lab, learner, sandbox, tmp_path):
+    # The lab replaces a changed stack where AWS would update it; a bucket that still held
+    # objects used to survive the delete and refuse the new stack its own name.
+    (tmp_path / "template.yaml").write_text(BUCKET_TEMPLATE % 30)
+    first = lab.deploy(learner, str(tmp_path), stack="named-bucket")
+    bucket = first["resources"]["Uploads"]["physical_id"]
+    s3 = sandbox.client("s3")
+    s3.put_object(Bucket=bucket, Key="uploads/a.txt", Body=b"a")
+
+    (tmp_path / "template.yaml").write_text(BUCKET_TEMPLATE % 60)
+    second = lab.deploy(learner, str(tmp_path), stack="named-bucket")
+
+    assert second["resources"]["Uploads"]["physical_id"] == bucket
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0  # replaced, not updated
+    queue_url = second["resources"]["Orders"]["physical_id"]
+    attributes = sandbox.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "60"

@@ -177,7 +177,7 @@ def matches(record: dict, patterns: list[dict]) -> bool:
         except (ValueError, TypeError):
             data = None
         document = {"data": data if isinstance(data, dict) else None}
-    return event_filters.documentmatches(document, patterns)
+    return event_filters.document_matches(document, patterns)
 
 
 def int_or(value, default: int) -> int:

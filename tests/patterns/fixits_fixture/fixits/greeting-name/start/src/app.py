@@ -1,0 +1,5 @@
+"""Greets whoever the event names."""
+
+
+def handler(event, context):
+    return {"greeting": f"hello {event['name']}"}
