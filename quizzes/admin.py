@@ -25,7 +25,7 @@ class OptionInline(admin.TabularInline):
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ["bank_id", "domain", "type", "exams", "patterns", "difficulty", "source"]
     list_filter = ["domain", ExamFilter, "type", "difficulty"]
-    search_fields = ["bank_id", "stem", "patterns", "services"]
+    search_fields = ["bank_id", "stem", "patterns", "services", "labs"]
     inlines = [OptionInline]
 
 

@@ -11,6 +11,8 @@ import yaml
 
 from serverless_lab.aws_numbers import UnknownFigure, cite
 
+from .lab_links import lab_link_problems, lab_links_from_yaml
+
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 
 EXAMS = ("SAA-C03", "DVA-C02")
@@ -30,6 +32,15 @@ DVA_DOMAINS = {  # DVA-C02 domain -> share of the scored exam (the exam guide's 
 # `domain` (SAA-C03; also the practice topic every question has) and `dva_domain` (DVA-C02).
 EXAM_DOMAINS = {"SAA-C03": DOMAINS, "DVA-C02": DVA_DOMAINS}
 DOMAIN_FIELD = {"SAA-C03": "domain", "DVA-C02": "dva_domain"}
+DOMAIN_NAMES = {  # each exam guide's name for its domains
+    "SAA-C03": {"secure": "Design Secure Architectures",
+                "resilient": "Design Resilient Architectures",
+                "performance": "Design High-Performing Architectures",
+                "cost": "Design Cost-Optimized Architectures"},
+    "DVA-C02": {"development": "Development with AWS Services", "security": "Security",
+                "deployment": "Deployment",
+                "troubleshooting": "Troubleshooting and Optimization"},
+}
 TYPES = ("single", "multi")
 # Multiple response on the exam: two correct of five options, or three of six.
 MULTI_SHAPES = {(5, 2), (6, 3)}
@@ -56,6 +67,7 @@ class Question:
     link: str = ""
     scenario: str = ""  # "pattern-slug/scenario-slug" for predict-then-run questions
     dva_domain: str = ""  # the DVA-C02 domain; bank files must give it for DVA-C02 questions
+    labs: tuple[str, ...] = ()  # experiments / fix-its it tests: "<pattern>/experiment/<slug>"
     source_file: str = field(default="", compare=False)
     source_line: int = field(default=0, compare=False)
 
@@ -105,7 +117,16 @@ def question_validate(q: Question) -> list[str]:
             problems.append(f"option {n} needs text and why")
     if q.difficulty not in (1, 2, 3):
         problems.append("difficulty is 1, 2 or 3")
+    for key in q.labs:
+        problems.extend(lab_link_problems(key))
     return problems
+
+
+def _labs(raw: dict, where: str) -> tuple[str, ...]:
+    try:
+        return lab_links_from_yaml(raw.get("lab"))
+    except ValueError as e:
+        raise BankError(f"{where}: question {raw.get('id')}: {e}") from None
 
 
 def question_from_mapping(raw: dict, *, source_file: str = "") -> Question:
@@ -130,9 +151,12 @@ def question_from_mapping(raw: dict, *, source_file: str = "") -> Question:
             difficulty=int(raw.get("difficulty", 2)),
             link=raw.get("link", "") or "",
             scenario=raw.get("scenario", "") or "",
+            labs=_labs(raw, where),
             source_file=source_file,
             source_line=line,
         )
+    except BankError:
+        raise
     except KeyError as e:
         raise BankError(f"{where}: missing field {e}") from None
     except UnknownFigure as e:

@@ -19,7 +19,7 @@ from . import bank
 DOMAIN_CHOICES = [(d, d) for d in bank.DOMAINS]
 DVA_DOMAIN_CHOICES = [(d, d) for d in bank.DVA_DOMAINS]
 TYPE_CHOICES = [("single", "Multiple choice"), ("multi", "Multiple response")]
-TAG_FIELDS = ("exams", "patterns", "services")
+TAG_FIELDS = ("exams", "patterns", "services", "labs")
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four"}
 
 
@@ -51,6 +51,10 @@ class Question(models.Model):
     difficulty = models.PositiveSmallIntegerField(default=2, choices=[(1, 1), (2, 2), (3, 3)])
     link = models.CharField(max_length=200, blank=True, help_text="/patterns/<slug>/#section")
     scenario = models.CharField(max_length=100, blank=True, help_text="pattern-slug/scenario")
+    # The experiments and fix-its it tests (quizzes/lab_links.py): practice filters by one.
+    labs = models.CharField(max_length=300, blank=True,
+                            help_text="space-separated <pattern>/experiment/<slug> or "
+                                      "<pattern>/fixit/<slug>")
     source = models.CharField(max_length=200, blank=True, help_text="file:line it came from")
     # A class's own question (its instructor's bank): seen only through that class.
     classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True,

@@ -43,6 +43,7 @@ def bank_store(*, questions: list[bank.Question]) -> int:
                 exams=" ".join(q.exam),
                 patterns=" ".join(q.patterns), services=" ".join(q.services),
                 difficulty=q.difficulty, link=q.link, scenario=q.scenario,
+                labs=" ".join(q.labs),
                 source=f"{q.source_file}:{q.source_line}" if q.source_file else "",
             ),
         )
@@ -64,7 +65,7 @@ def question_to_bank(*, question: Question) -> bank.Question:
                       for o in question.options.all()),
         exam=tuple(question.tags("exams")), patterns=tuple(question.tags("patterns")),
         services=tuple(question.tags("services")), difficulty=question.difficulty,
-        link=question.link, scenario=question.scenario,
+        link=question.link, scenario=question.scenario, labs=tuple(question.tags("labs")),
         source_file=file, source_line=int(line) if line.isdigit() else 0,
     )
 

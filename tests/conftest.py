@@ -3,6 +3,7 @@
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,36 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def free_ports(count: int = 1) -> list[int]:
+    """`count` consecutive ports free on 127.0.0.1 now, for a server a test starts (a lab with
+    shards listens on port + i). Chosen below the kernel's ephemeral range, where the other
+    test worker's outgoing connections take their local ports, so none takes them meanwhile."""
+    import random
+    import socket
+
+    ephemeral_low = 32768
+    if (ranges := Path("/proc/sys/net/ipv4/ip_local_port_range")).exists():
+        ephemeral_low = int(ranges.read_text().split()[0])
+    for _ in range(500):
+        first = random.randrange(20000, ephemeral_low - count)
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                sockets.append(socket.socket())
+                sockets[-1].bind(("127.0.0.1", port))
+            return list(range(first, first + count))
+        except OSError:
+            continue
+        finally:
+            for opened in sockets:
+                opened.close()
+    raise RuntimeError(f"no {count} consecutive free ports below {ephemeral_low}")
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
 
 
 def system_chromium() -> str | None:

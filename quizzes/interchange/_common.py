@@ -1,8 +1,9 @@
 """What the interchange formats share: metadata as tags, import defaults, HTML text, checks.
 
 Neither GIFT nor Moodle XML has a slot for the bank's domain, exams, patterns, services,
-difficulty, link or scenario, but both carry Moodle question tags. So each field travels as
-a `name:value` tag (`domain:cost`, `exam:SAA-C03`, `pattern:rest-api`, ...), the same in
+difficulty, link, scenario or lab links, but both carry Moodle question tags. So each field
+travels as a `name:value` tag (`domain:cost`, `exam:SAA-C03`, `pattern:rest-api`,
+`lab:rest-api/experiment/cold-starts`, ...), the same in
 both formats; Moodle keeps them as ordinary tags and gives them back on export. Tags that
 are not ours (a plain `lambda` tag from a Moodle bank) are ignored on import.
 """
@@ -16,7 +17,7 @@ from quizzes.bank import BankError, Option, Question, question_validate
 DEFAULT_KEYS = ("domain", "dva_domain", "exam", "patterns", "services", "difficulty", "link",
                 "scenario", "why")
 SINGLE_TAGS = ("domain", "dva_domain", "difficulty", "link", "scenario")
-LIST_TAGS = {"exam": "exam", "pattern": "patterns", "service": "services"}
+LIST_TAGS = {"exam": "exam", "pattern": "patterns", "service": "services", "lab": "labs"}
 # Moodle's tag grammar (PARAM_TAG) drops <, > and `, and control characters; in GIFT's
 # [tag:...] a backslash before ] is an escape. A value holding one of them cannot round-trip.
 UNCARRIABLE = re.compile(r"[<>`\\\x00-\x1f\x7f]")
@@ -44,6 +45,7 @@ def defaults_check(defaults: dict | None) -> dict:
 def tags_for(q: Question) -> list[str]:
     tags = [f"domain:{q.domain}", *(f"exam:{e}" for e in q.exam), f"difficulty:{q.difficulty}"]
     tags += [f"pattern:{p}" for p in q.patterns] + [f"service:{s}" for s in q.services]
+    tags += [f"lab:{key}" for key in q.labs]
     if q.dva_domain:
         tags.append(f"dva_domain:{q.dva_domain}")
     if q.link:
@@ -106,7 +108,7 @@ def question_build(*, line: int, id: str, stem: str, single: bool,
         exam=tuple(meta.get("exam", ("SAA-C03",))),
         patterns=tuple(meta.get("patterns", ())), services=tuple(meta.get("services", ())),
         difficulty=meta.get("difficulty", 2), link=meta.get("link", ""),
-        scenario=meta.get("scenario", ""), source_line=line,
+        scenario=meta.get("scenario", ""), labs=tuple(meta.get("labs", ())), source_line=line,
     )
     problems = [] if q.correct_indexes else [NO_CORRECT]
     if problems := problems + question_validate(q):

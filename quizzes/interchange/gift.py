@@ -11,7 +11,7 @@ What we write, chosen so Moodle (3.6+) imports the same question and we read bac
 
 - id: Moodle's `// [id:...]` comment (it becomes the question's idnumber), repeated as the
   `::title::`. Import takes [id:], else the title, else `gift-<8 hex of the stem's sha1>`.
-- domain, exam, difficulty, patterns, services, link, scenario: `[tag:name:value]` in a
+- domain, exam, difficulty, patterns, services, link, scenario, lab: `[tag:name:value]` in a
   comment right above the question (see _common). Moodle imports them as question tags;
   an importer that knows nothing of them drops `//` lines, which is harmless.
 - why: each answer's feedback, `#why`.

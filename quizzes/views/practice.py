@@ -24,9 +24,18 @@ def _context(*, question, topic: Topic, mode: str, **extra) -> dict:
             "options": grading.options_shown(question=question) if question else [], **extra}
 
 
+def _topic_refused(request, error: PracticeError):
+    """A query naming an exam, a domain or a lab link that cannot be: the page says why."""
+    context = _context(question=None, topic=Topic(), mode="practice", topic_error=str(error))
+    return render(request, TEMPLATE, context, status=400)
+
+
 @require_GET
 def practice(request):
-    topic = Topic.from_query(request.GET)
+    try:
+        topic = Topic.from_query(request.GET)
+    except PracticeError as e:
+        return _topic_refused(request, e)
     question = practice_next(topic=topic, learner=learner_get(request=request))
     return render(request, TEMPLATE, _context(question=question, topic=topic, mode="practice"))
 
@@ -34,7 +43,10 @@ def practice(request):
 @require_GET
 def practice_question(request, bank_id):
     question = get_object_or_404(Question, bank_id=bank_id)
-    topic = Topic.from_query(request.GET)
+    try:
+        topic = Topic.from_query(request.GET)
+    except PracticeError as e:
+        return _topic_refused(request, e)
     return render(request, TEMPLATE, _context(question=question, topic=topic, mode="practice"))
 
 
@@ -49,7 +61,10 @@ def review(request):
 @require_POST
 def practice_answer(request, bank_id):
     question = get_object_or_404(Question, bank_id=bank_id)
-    topic = Topic.from_query(request.GET)
+    try:
+        topic = Topic.from_query(request.GET)
+    except PracticeError as e:
+        return _topic_refused(request, e)
     mode = "review" if request.POST.get("mode") == "review" else "practice"
     try:
         result = practice_check(learner=learner_ensure(request=request), question=question,
@@ -71,7 +86,11 @@ def practice_answered(request, pk):
     """The page a non-htmx answer redirects to: the learner's own answer, revealed."""
     answer = get_object_or_404(Answer, pk=pk, learner=learner_get(request=request))
     result = answer_result(answer=answer)
-    context = _context(question=answer.question, topic=Topic.from_query(request.GET),
+    try:
+        topic = Topic.from_query(request.GET)
+    except PracticeError as e:
+        return _topic_refused(request, e)
+    context = _context(question=answer.question, topic=topic,
                        mode=answer.mode, result=result, chosen_letters=_letters(result))
     return render(request, TEMPLATE, context)
 

@@ -4,7 +4,6 @@ database in the PostgreSQL cluster of scripts/with-postgres.sh)."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -15,13 +14,11 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
+from tests.conftest import free_port, free_ports  # noqa: F401 (the hosting tests' ports)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hosting.conftest import ROOT, free_port
+from tests.hosting.conftest import ROOT, free_port, free_ports
 
 ENQUEUE = "import worker_tasks; print(worker_tasks.echo.enqueue(text='served').id)"
 STATUS = ("from django.tasks import task_backends; "
@@ -60,11 +60,11 @@ class Served:
 @pytest.fixture
 def served(manage, tmp_path):
     log = tmp_path / "serve.log"
-    port, lab_port = free_port(), free_port()
+    port, lab_port = free_port(), free_ports(2)[0]  # two shards: lab_port and lab_port + 1
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "serve", "--port", str(port),
-             "--lab-port", str(lab_port), "--workers", "1", "--threads", "4"],
+             "--lab-port", str(lab_port), "--shards", "2", "--workers", "1", "--threads", "4"],
             cwd=ROOT, env=manage.env, stdout=out, stderr=subprocess.STDOUT)
     served = Served(process, log, f"http://127.0.0.1:{port}")
     yield served

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ECHO = ROOT / "tests" / "cloud" / "functions" / "echo"
 
@@ -86,12 +88,6 @@ def test_without_a_running_lab_cloud_the_cli_starts_its_own(tmp_path):
     assert "started one in this process" in result.stderr
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_runserver_starts_the_lab_cloud_when_none_answers(tmp_path):

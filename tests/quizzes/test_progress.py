@@ -63,5 +63,6 @@ def test_overview_lists_topics_and_the_mock_exam(client, stored_bank):
     assert "120 questions in the bank" in html
     assert 'href="/quizzes/practice/?pattern=rest-api"' in html
     assert 'href="/quizzes/practice/?service=sqs"' in html
-    assert 'href="/quizzes/practice/?domain=cost">cost</a> <span class="muted">(30)' in html
+    assert ('href="/quizzes/practice/?exam=SAA-C03&amp;domain=cost">Design Cost-Optimized '
+            'Architectures</a> <span class="muted">(30)') in html
     assert "a time limit of 130 minutes" in html

@@ -4,7 +4,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,18 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_ports
+
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 120
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def health(url: str) -> dict | None:
