@@ -256,6 +256,7 @@ class ControlApi:
             self.cloud.dead_letters = {k: v for k, v in self.cloud.dead_letters.items()
                                        if k[0] != sandbox.account_id}
             self.cloud.concurrency_limits.pop(sandbox.account_id, None)
+            self.cloud.quotas.forget(sandbox.account_id)
         else:  # new keys for the learner; the old ones are refused from now on
             self.cloud.accounts.rotate(sandbox.learner)
         return {"ok": True, "account_id": sandbox.account_id,

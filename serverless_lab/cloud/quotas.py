@@ -108,6 +108,12 @@ class QuotaBook:
             self._bound.pop(account_id, None)  # measured afresh against the new limit
             return self._set[account_id]
 
+    def forget(self, account_id: str) -> None:
+        """Back to the defaults (a forgotten sandbox starts afresh, as its limits do)."""
+        with self._lock:
+            self._set.pop(account_id, None)
+            self._bound.pop(account_id, None)
+
     def store(self, account_id: str, adding: int, refuse) -> None:
         """Count `adding` bytes about to be written, or call refuse(message) (which raises)
         if they do not fit."""

@@ -30,12 +30,13 @@ def stranger(make_user):
 
 @pytest.fixture
 def clean_sandbox(lab):
-    """Empty a user's sandbox first: user ids come back between tests (the database is rolled
-    back) while the session's lab cloud keeps every account."""
+    """A fresh sandbox for a user: user ids come back between tests (the database is rolled
+    back) while the session's lab cloud keeps every account, with its stacks and settings
+    (another test's quota for `user-1`, say). Forgotten, so the next call makes a new one."""
     from patterns.lab import learner_for_user
 
     def clean(user):
-        lab.reset(learner_for_user(user))
+        lab.reset(learner_for_user(user), forget=True)
         return user
     return clean
 

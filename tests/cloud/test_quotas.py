@@ -47,6 +47,19 @@ def test_settings_set_a_sandboxs_quotas_and_refuse_bad_ones(lab, learner):
     assert lab.settings("someone-else-entirely")["quotas"] == Quotas().as_json()
 
 
+def test_a_forgotten_sandbox_starts_again_with_the_default_quotas_and_limit(lab, learner):
+    # An idle sandbox evicted (reset with forget) comes back as a new one would: the same
+    # learner's next sandbox does not inherit the quota or the limit set before.
+    lab.settings(learner, quotas={"functions": 1}, concurrency_limit=10)
+    lab.reset(learner)
+    assert lab.settings(learner)["quotas"]["functions"] == 1  # a plain reset keeps them
+    lab.reset(learner, forget=True)
+    settings = lab.settings(learner)
+    assert settings["quotas"] == Quotas().as_json()
+    assert settings["concurrency_limit"] == lab.settings("someone-else-entirely")[
+        "concurrency_limit"]
+
+
 def test_a_deploy_over_the_functions_quota_is_refused_and_leaves_nothing(lab, learner,
                                                                          sandbox):
     lab.settings(learner, quotas={"functions": 1})

@@ -10,11 +10,13 @@ RUN_URL = reverse("patterns:run", args=["rest-api"])
 
 
 def test_a_run_over_the_functions_quota_shows_lambdas_error_and_deploys_nothing(
-        client, django_user_model, lab, lab_cloud):
+        client, django_user_model, lab, lab_cloud, request):
     user = django_user_model.objects.create_user("quota-learner", password="x-Pass-12345")
     client.force_login(user)
     learner = learner_for_user(user)
     lab.settings(learner, quotas={"functions": 1})  # rest-api has three
+    # The sandbox is forgotten after, quota and all: user ids come back in later tests.
+    request.addfinalizer(lambda: lab.reset(learner, forget=True))
     html = client.post(RUN_URL, {"scenario": "create-then-get"}, HTTP_HX_REQUEST="true"
                        ).content.decode()
     assert "CodeStorageExceededException: Code storage limit exceeded." in html

@@ -234,8 +234,12 @@ def test_fifo_keeps_order_per_group_and_a_failed_group_blocks_only_itself(consum
                                               for r in d["event"]["Records"]))
     group_a = [r["messageId"] for r in first["event"]["Records"]
                if r["attributes"]["MessageGroupId"] == "A"]
-    # A1 failed, so every A message of that batch after it failed too: the group waits.
-    assert first["outcome"] == "partial" and sorted(first["failed"]) == sorted(group_a)
+    # A1 failed, so every A message of that batch after it failed too: the group waits. The
+    # batch is a partial failure when it also held B messages; a loaded machine's poller may
+    # have taken A's alone, and a batch whose every message failed is a failure.
+    assert sorted(first["failed"]) == sorted(group_a)
+    assert first["outcome"] == ("partial" if len(group_a) < len(first["event"]["Records"])
+                                else "failure")
     retry = deliveries[-1]
     assert {r["attributes"]["MessageGroupId"] for r in retry["event"]["Records"]} == {"A"}
     processed = _processed(consumers.events(kind="invocation"))
